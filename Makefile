@@ -1,0 +1,63 @@
+# convsvc: the two commands are `make serve` and `make test`; everything else is what they need.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+TOOLS := $(CURDIR)/.tools
+BUF_VERSION := 1.75.0
+GRPCURL_VERSION := v1.9.4
+HEALTH_PROBE_VERSION := v0.4.61
+BUF := $(TOOLS)/npm/node_modules/.bin/buf
+GRPCURL := $(TOOLS)/bin/grpcurl
+HEALTH_PROBE := $(TOOLS)/bin/grpc-health-probe
+export PATH := $(TOOLS)/bin:$(TOOLS)/npm/node_modules/.bin:$(PATH)
+
+.PHONY: help serve test venv stubs check-stubs lint tools unit docs clean
+
+help:
+	@echo "make serve   set everything up and run the server on 127.0.0.1:50051 (embedded defaults)"
+	@echo "make test    set everything up and run the whole test suite"
+
+## The README's first command.
+serve: venv stubs
+	$(VENV)/bin/convsvc serve
+
+## The README's second command (and what .ci/run calls).
+test: venv tools check-stubs lint
+	$(PY) -m pytest
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c constraints.txt -e '.[test]'
+	touch $@
+
+## Regenerate the Python stubs of proto/ into convsvc/v1 (committed; check-stubs guards drift).
+stubs: venv
+	scripts/gen_stubs.sh
+
+check-stubs: venv
+	scripts/check_stubs.sh
+
+lint: tools
+	$(BUF) lint
+	$(BUF) format --diff --exit-code
+
+tools: $(BUF) $(GRPCURL) $(HEALTH_PROBE)
+$(BUF):
+	npm install --silent --no-save --no-audit --no-fund --prefix $(TOOLS)/npm @bufbuild/buf@$(BUF_VERSION)
+$(GRPCURL):
+	GOBIN=$(TOOLS)/bin go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
+$(HEALTH_PROBE):
+	GOBIN=$(TOOLS)/bin go install github.com/grpc-ecosystem/grpc-health-probe@$(HEALTH_PROBE_VERSION)
+
+## Regenerate generated docs (issue codes).
+docs: venv
+	$(PY) -m convsvc.model.codes
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .hypothesis

@@ -1,0 +1,213 @@
+"""The conversion pipeline: bytes -> decode -> canonical documents -> policy -> encode -> bytes.
+
+Used alike by the gRPC server, the CLI and the corpus runner; knows nothing of gRPC.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from types import ModuleType
+from typing import Any
+
+from convsvc.formats import FORMATS, PLANNED_FORMATS
+from convsvc.model import (
+    Code, Context, InvalidInput, InvalidRequest, Issue, Limits, Mode, Report, Severity, Unimplemented,
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SchemaRef:
+    """A schema by inline text, registry id, or subject (+version, 0 = latest); exactly one is set."""
+
+    inline_text: str | None = None
+    inline_type: str = ""  # avro | protobuf | json
+    id: int | None = None
+    subject: str | None = None
+    version: int = 0
+
+    @property
+    def kind(self) -> str:
+        if self.id is not None:
+            return "id"
+        if self.subject is not None:
+            return "subject"
+        return "inline"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FormatSpec:
+    """One side of a conversion: a format, one of its encodings (empty = default) and options."""
+
+    format: str
+    encoding: str = ""
+    options: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    schema: SchemaRef | None = None
+    message_type: str = ""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ConvertRequest:
+    source: FormatSpec
+    target: FormatSpec
+    payload: bytes
+    mode: Mode = Mode.FRAGILE
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ConvertResult:
+    payload: bytes
+    report: Report
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Side:
+    """A FormatSpec resolved against the table of formats."""
+
+    codec: ModuleType
+    encoding: str
+    options: Mapping[str, str]
+
+    @property
+    def multi_document(self) -> bool:
+        return self.codec.ENCODINGS[self.encoding].multi_document
+
+
+class Engine:
+    """Converts payloads under one set of limits."""
+
+    def __init__(self, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+
+    def convert(self, request: ConvertRequest) -> ConvertResult:
+        source = self._resolve(request.source, "source")
+        target = self._resolve(request.target, "target")
+        report = Report()
+        decode_ctx = self._context(request.mode, report, source, source_format=source.codec.NAME)
+        if len(request.payload) > self.limits.max_message_bytes:
+            raise decode_ctx.over_limit("max_message_bytes", f"payload of {len(request.payload)} bytes")
+        documents = source.codec.decode(request.payload, decode_ctx)
+        _refuse_losses(request.mode, report)
+        encode_ctx = self._context(request.mode, report, target, source_format=source.codec.NAME)
+        documents = _fit_document_count(documents, target, encode_ctx)
+        payload = target.codec.encode(documents, encode_ctx)
+        _refuse_losses(request.mode, report)
+        return ConvertResult(payload=payload, report=report)
+
+    def open_stream(self, source: FormatSpec, target: FormatSpec, mode: Mode) -> "StreamConversion":
+        return StreamConversion(self, self._resolve(source, "source"), self._resolve(target, "target"), mode)
+
+    def _context(self, mode: Mode, report: Report, side: _Side, source_format: str) -> Context:
+        return Context(mode=mode, limits=self.limits, report=report, encoding=side.encoding,
+                       options=side.options, source_format=source_format)
+
+    def _resolve(self, spec: FormatSpec, field: str) -> _Side:
+        name = (spec.format or "").lower()
+        if name in PLANNED_FORMATS:
+            raise Unimplemented(Issue(Code.UNIMPLEMENTED, f"{field}.format",
+                                      f"format {name!r} is not available in this build yet"))
+        codec = FORMATS.get(name)
+        if codec is None:
+            known = ", ".join(FORMATS)
+            raise InvalidRequest(Issue(Code.INVALID_REQUEST, f"{field}.format",
+                                       f"unknown format {spec.format!r}; known: {known}"))
+        encoding = spec.encoding or next(iter(codec.ENCODINGS))
+        if encoding not in codec.ENCODINGS:
+            known = ", ".join(codec.ENCODINGS)
+            raise InvalidRequest(Issue(Code.INVALID_REQUEST, f"{field}.encoding",
+                                       f"format {name} has no encoding {encoding!r}; known: {known}"))
+        allowed = codec.ENCODINGS[encoding].options
+        for option in spec.options:
+            if option not in allowed:
+                known = ", ".join(allowed) or "none"
+                raise InvalidRequest(Issue(Code.INVALID_REQUEST, f"{field}.options",
+                                           f"{name}/{encoding} has no option {option!r}; known: {known}"))
+        if spec.schema is not None:
+            raise Unimplemented(Issue(Code.UNIMPLEMENTED, f"{field}.schema",
+                                      f"schema references ({spec.schema.kind}) are not supported yet: "
+                                      "JSON and YAML convert without a schema"))
+        return _Side(codec=codec, encoding=encoding, options=dict(spec.options))
+
+
+def _refuse_losses(mode: Mode, report: Report) -> None:
+    """FRAGILE: any repair, coercion or loss found so far refuses the conversion, listing them all."""
+    if mode is Mode.FRAGILE:
+        violations = report.at_least(Severity.WARNING)
+        if violations:
+            raise InvalidInput(violations)
+
+
+def _fit_document_count(documents: list[Any], target: _Side, ctx: Context) -> list[Any]:
+    """A single-document target takes exactly one: none is refused, several become one array
+    in ROBUST (reported) and are refused in FRAGILE."""
+    if target.multi_document or len(documents) == 1:
+        return documents
+    if not documents:
+        raise ctx.refuse(Code.NO_DOCUMENT, f"the payload holds no document; {target.codec.NAME}/"
+                         f"{target.encoding} needs exactly one")
+    ctx.note(Code.MULTIPLE_DOCUMENTS, f"{len(documents)} documents written as one array "
+             f"({target.codec.NAME}/{target.encoding} holds one document)")
+    _refuse_losses(ctx.mode, ctx.report)
+    return [documents]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StreamRecord:
+    """One record of a stream: its index and either the converted bytes or the refusal."""
+
+    index: int
+    payload: bytes | None
+    report: Report
+    error: Exception | None = None
+
+
+class StreamConversion:
+    """Converts a stream record by record; holds at most one unfinished record of input."""
+
+    def __init__(self, engine: Engine, source: _Side, target: _Side, mode: Mode) -> None:
+        self._engine = engine
+        self._source = source
+        self._target = target
+        self._mode = mode
+        self._splitter = source.codec.record_splitter(self._context(Report(), source))
+        self._index = 0
+
+    def feed_chunk(self, chunk: bytes) -> list[StreamRecord]:
+        """Records completed by a chunk of the source's stream encoding."""
+        return [self.convert_record(record) for record in self._splitter.feed(chunk)]
+
+    def finish(self) -> list[StreamRecord]:
+        return [self.convert_record(record) for record in self._splitter.finish()]
+
+    def convert_record(self, data: bytes) -> StreamRecord:
+        """One whole record. FRAGILE raises on a refused record; ROBUST returns it with its error."""
+        index = self._index
+        self._index += 1
+        report = Report()
+        try:
+            payloads = []
+            for value in self._source.codec.decode(data, self._context(report, self._source)):
+                _refuse_losses(self._mode, report)
+                payloads.append(self._target.codec.encode_record(value, self._context(report, self._target)))
+                _refuse_losses(self._mode, report)
+            return StreamRecord(index=index, payload=b"".join(payloads), report=report)
+        except InvalidInput as error:  # only whole-record refusals; limits end the stream
+            if self._mode is Mode.FRAGILE:
+                raise
+            return StreamRecord(index=index, payload=None, report=report, error=error)
+
+    def _context(self, report: Report, side: _Side) -> Context:
+        return self._engine._context(self._mode, report, side, source_format=self._source.codec.NAME)
+
+
+def list_formats() -> list[dict]:
+    """The ListFormats data: every format with its encodings (the first is the default)."""
+    out = []
+    for name, codec in FORMATS.items():
+        encodings = [
+            {"name": enc.name, "description": enc.description, "multi_document": enc.multi_document,
+             "default": position == 0, "options": dict(enc.options)}
+            for position, enc in enumerate(codec.ENCODINGS.values())
+        ]
+        out.append({"name": name, "description": codec.DESCRIPTION, "encodings": encodings})
+    return out

@@ -1,0 +1,289 @@
+"""JSON and JSON Lines: strict RFC 8259 decoding on orjson, with the checks orjson leaves out.
+
+orjson is the hot path. What it does not do is done by C-speed passes over the bytes, not by a
+per-node Python walk: duplicate keys (orjson keeps the last silently), integers past 64 bits (orjson
+turns them into floats), and the configured depth / number / string limits.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+from decimal import Decimal
+from itertools import accumulate
+from typing import Any
+
+import orjson
+
+from convsvc.formats.codec import Encoding
+from convsvc.model import Code, Context
+from convsvc.model.positions import child_pointer
+
+NAME = "json"
+DESCRIPTION = "JSON (RFC 8259) and JSON Lines"
+_INDENT_OPTION = {"indent": "0 (compact, default) or 2 (two-space indentation)"}
+ENCODINGS = {
+    "json": Encoding("json", "one JSON value", options=_INDENT_OPTION),
+    "jsonl": Encoding("jsonl", "JSON Lines: one compact JSON value per line", multi_document=True),
+}
+
+# A whole JSON string token of valid JSON (unrolled loop: no per-character alternation).
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+# An integer token of 19+ digits: past int64, where orjson would hand back a float.
+_BIG_INTEGER = re.compile(rb"(?<![0-9.eE+-])-?[0-9]{19,}(?![0-9.eE])")
+_INTEGER_TOKEN = re.compile(rb"-?[0-9]+(?![0-9.eE])")
+_STRING_OR_BIG_INTEGER = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|(-?[0-9]{19,})(?![0-9.eE])', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_BRACKET_DELTA = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+# -- decoding ------------------------------------------------------------------------------------
+
+def decode(data: bytes, ctx: Context) -> list[Any]:
+    _check_size(data, ctx)
+    if ctx.encoding == "jsonl":
+        return [value for value, _ in _decode_lines(data, ctx)]
+    return [decode_value(data, ctx)]
+
+
+def decode_value(data: bytes, ctx: Context, base: bytes | None = None, base_offset: int = 0) -> Any:
+    """One JSON value, strictly. `base`/`base_offset` place errors inside a larger payload."""
+    exact = False
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as error:
+        if not _is_huge_integer(data, error):
+            raise _refusal(data, error, ctx, base, base_offset) from None
+        try:  # validate everything else with the huge integers masked (same length: offsets hold)
+            value = orjson.loads(_STRING_OR_BIG_INTEGER.sub(_mask_big_integer, data))
+        except orjson.JSONDecodeError as masked_error:
+            raise _refusal(data, masked_error, ctx, base, base_offset) from None
+        exact = True
+    stripped = _STRING.sub(b'""', data)  # structure, numbers and literals only
+    _check_structure_limits(data, stripped, ctx, base, base_offset)
+    if stripped.count(b":") != _count_members(value):
+        return _decode_with_duplicates(data, ctx, base_offset)
+    if exact or _BIG_INTEGER.search(stripped):
+        return json.loads(data)  # exact big integers; the text is already known to be valid
+    return value
+
+
+def _is_huge_integer(data: bytes, error: orjson.JSONDecodeError) -> bool:
+    """orjson reads integers past 64 bits as doubles, and refuses those past a double's range."""
+    if "infinity" not in error.msg:
+        return False
+    return _INTEGER_TOKEN.match(data, _byte_offset(data, error.pos)) is not None
+
+
+def _mask_big_integer(match: re.Match) -> bytes:
+    digits = match.group(1)
+    if digits is None:
+        return match.group(0)
+    return b"0." + b"0" * (len(digits) - 2)
+
+
+def _decode_lines(data: bytes, ctx: Context):
+    """(value, offset) for each non-blank line of a JSON Lines payload."""
+    offset = 0
+    count = 0
+    for line in data.split(b"\n"):
+        start = offset
+        offset += len(line) + 1
+        if not line.strip():
+            continue
+        count += 1
+        if count > ctx.limits.max_documents:
+            raise ctx.over_limit("max_documents", f"more than {ctx.limits.max_documents} JSON Lines records",
+                                 data=data, offset=start)
+        yield decode_value(line, ctx, base=data, base_offset=start), start
+
+
+def _check_size(data: bytes, ctx: Context) -> None:
+    if len(data) > ctx.limits.max_message_bytes:
+        raise ctx.over_limit("max_message_bytes", f"payload of {len(data)} bytes")
+
+
+def _count_members(value: Any) -> int:
+    """Object members in a parsed value, counted by orjson re-encoding it (C speed)."""
+    return _STRING.sub(b'""', orjson.dumps(value)).count(b":")
+
+
+def _check_structure_limits(data: bytes, stripped: bytes, ctx: Context, base: bytes | None,
+                            base_offset: int) -> None:
+    limits = ctx.limits
+    brackets = stripped.translate(None, _NOT_BRACKETS)
+    if len(brackets) > 2 * limits.max_depth:  # fewer brackets cannot nest deeper than the limit
+        depths = accumulate(map(_BRACKET_DELTA.__getitem__, brackets))
+        if max(depths) > limits.max_depth:
+            raise ctx.over_limit("max_depth", "nesting too deep",
+                                 data=base or data, offset=base_offset)
+    if len(stripped) > limits.max_number_chars:
+        long_number = re.search(rb"[-+.0-9eE]{%d}" % (limits.max_number_chars + 1), stripped)
+        if long_number:
+            raise ctx.over_limit("max_number_chars", "number literal too long",
+                                 data=base or data, offset=base_offset)
+    if len(data) > limits.max_string_bytes:
+        for match in _STRING.finditer(data):
+            if match.end() - match.start() - 2 > limits.max_string_bytes:
+                raise ctx.over_limit("max_string_bytes", "string too long",
+                                     data=base or data, offset=base_offset + match.start())
+
+
+def _decode_with_duplicates(data: bytes, ctx: Context, base_offset: int) -> Any:
+    """Slow path for the rare payload with repeated keys: keep the last value, report each repeat."""
+
+    def build(pairs_value: Any, path: str) -> Any:
+        if isinstance(pairs_value, _Pairs):
+            result: dict[str, Any] = {}
+            for key, item in pairs_value:
+                child = child_pointer(path, key)
+                if key in result:
+                    ctx.note(Code.DUPLICATE_KEY, f"key {key!r} repeated; the last value is kept", path=child)
+                    del result[key]  # the last occurrence also takes the last position
+                result[key] = build(item, child)
+            return result
+        if isinstance(pairs_value, list):
+            return [build(item, child_pointer(path, index)) for index, item in enumerate(pairs_value)]
+        return pairs_value
+
+    return build(json.loads(data, object_pairs_hook=_Pairs), "")
+
+
+class _Pairs(list):
+    """An object's members in order, duplicates included (json's object_pairs_hook)."""
+
+
+def _refusal(data: bytes, error: orjson.JSONDecodeError, ctx: Context, base: bytes | None,
+             base_offset: int):
+    message = error.msg
+    payload = base if base is not None else data
+    if "byte order mark" in message:
+        return ctx.refuse(Code.JSON_BOM, "a UTF-8 byte order mark is not allowed (RFC 8259 section 8.1); "
+                          "ROBUST mode removes it", data=payload, offset=base_offset)
+    if "UTF-8" in message:
+        try:
+            data.decode("utf-8")
+            offset = 0
+        except UnicodeDecodeError as bad:
+            offset = bad.start
+        return ctx.refuse(Code.INVALID_UTF8, "payload is not valid UTF-8", data=payload,
+                          offset=base_offset + offset)
+    offset = base_offset + _byte_offset(data, error.pos)
+    if "depth limit" in message:
+        return ctx.over_limit("max_depth", "nesting too deep", data=payload, offset=offset)
+    if "surrogate" in message:
+        return ctx.refuse(Code.LONE_SURROGATE, message, data=payload, offset=offset)
+    if "infinity" in message:
+        return ctx.refuse(Code.NUMBER_OUT_OF_RANGE, message, data=payload, offset=offset)
+    if "empty" in message:
+        return ctx.refuse(Code.NO_DOCUMENT, "payload holds no JSON value", data=payload, offset=offset)
+    return ctx.refuse(Code.SYNTAX_ERROR, message, data=payload, offset=offset)
+
+
+def _byte_offset(data: bytes, char_index: int) -> int:
+    """orjson reports character positions; issues carry byte offsets."""
+    if data.isascii():
+        return char_index
+    return len(data.decode("utf-8", errors="replace")[:char_index].encode("utf-8"))
+
+
+# -- encoding ------------------------------------------------------------------------------------
+
+def encode(documents: list[Any], ctx: Context) -> bytes:
+    if ctx.encoding == "jsonl":
+        return b"".join(encode_record(value, ctx) for value in documents)
+    (value,) = documents
+    indent = ctx.options.get("indent", "0")
+    return _dumps(value, ctx, orjson.OPT_INDENT_2 if indent == "2" else 0)
+
+
+def encode_record(value: Any, ctx: Context) -> bytes:
+    return _dumps(value, ctx, orjson.OPT_APPEND_NEWLINE)
+
+
+def _dumps(value: Any, ctx: Context, option: int) -> bytes:
+    if ctx.source_format != NAME:  # values from other formats may hold what JSON cannot
+        value = _json_safe(value, ctx, "", 0)
+    try:
+        return orjson.dumps(value, option=option)
+    except TypeError:  # an integer past 64 bits: orjson refuses it, a Fragment keeps every digit
+        return orjson.dumps(_json_safe(value, ctx, "", 0), option=option)
+
+
+def _json_safe(value: Any, ctx: Context, path: str, depth: int) -> Any:
+    """A copy orjson can write exactly: big ints and Decimals as raw number text, bytes as base64,
+    non-finite floats and non-string keys reported (FRAGILE refuses what was reported)."""
+    if isinstance(value, dict):
+        if depth >= ctx.limits.max_depth:
+            raise ctx.over_limit("max_depth", "nesting too deep", path=path)
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                ctx.note(Code.NON_STRING_KEY, f"key {key!r} written as text", path=path)
+                key = _key_text(key)
+            out[key] = _json_safe(item, ctx, child_pointer(path, key), depth + 1)
+        return out
+    if isinstance(value, (list, tuple)):
+        if depth >= ctx.limits.max_depth:
+            raise ctx.over_limit("max_depth", "nesting too deep", path=path)
+        return [_json_safe(item, ctx, child_pointer(path, index), depth + 1) for index, item in enumerate(value)]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value if -(2**63) <= value < 2**64 else orjson.Fragment(str(value).encode())
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        ctx.note(Code.NON_FINITE_NUMBER, f"{value!r} has no JSON form; written as null", path=path)
+        return None
+    if isinstance(value, Decimal):
+        if value.is_finite():
+            return orjson.Fragment(str(value).encode())
+        ctx.note(Code.NON_FINITE_NUMBER, f"decimal {value} has no JSON form; written as null", path=path)
+        return None
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        ctx.note(Code.BINARY_AS_BASE64, "binary data written as base64 text", path=path)
+        return base64.b64encode(bytes(value)).decode("ascii")
+    return value  # datetime, date, time, UUID: orjson writes RFC 3339 / canonical text
+
+
+def _key_text(key: Any) -> str:
+    if key is None:
+        return "null"
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key)
+
+
+# -- streams -------------------------------------------------------------------------------------
+
+class LineSplitter:
+    """JSON Lines records from chunks; holds at most one unfinished line."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+        self._pending = bytearray()
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        self._pending += chunk
+        if b"\n" not in chunk:
+            self._check_pending()
+            return []
+        *lines, rest = bytes(self._pending).split(b"\n")
+        self._pending = bytearray(rest)
+        self._check_pending()
+        return [line for line in lines if line.strip()]
+
+    def finish(self) -> list[bytes]:
+        rest, self._pending = bytes(self._pending), bytearray()
+        return [rest] if rest.strip() else []
+
+    def _check_pending(self) -> None:
+        if len(self._pending) > self._ctx.limits.max_message_bytes:
+            raise self._ctx.over_limit("max_message_bytes", "a JSON Lines record has no end in sight")
+
+
+def record_splitter(ctx: Context) -> LineSplitter:
+    return LineSplitter(ctx)

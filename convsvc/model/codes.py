@@ -1,0 +1,92 @@
+"""The closed table of issue codes: every repair, coercion, loss and refusal the service can report.
+
+This table is the single source: the proto enum `convsvc.v1.IssueCode` and docs/issue-codes.md are
+checked against it by tests/test_issue_codes.py (regenerate the doc with `python -m convsvc.model.codes`).
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Severity(enum.IntEnum):
+    """How much an issue matters. FRAGILE mode refuses anything at WARNING or above."""
+
+    INFO = 1  # a note; never changes the value
+    WARNING = 2  # the value was repaired, coerced or lost something; ROBUST goes on, FRAGILE refuses
+    ERROR = 3  # the conversion cannot proceed in any mode
+
+
+class Code(enum.Enum):
+    """An issue code: (stable number, default severity, one-line meaning)."""
+
+    def __new__(cls, number: int, severity: Severity, summary: str):
+        member = object.__new__(cls)
+        member._value_ = number
+        member.severity = severity
+        member.summary = summary
+        return member
+
+    # -- refusals: the input or request cannot be converted --------------------------------------
+    SYNTAX_ERROR = 1, Severity.ERROR, "The payload is not well-formed in its source format."
+    INVALID_UTF8 = 2, Severity.ERROR, "The payload is not valid UTF-8."
+    LONE_SURROGATE = 3, Severity.ERROR, "A string escapes a UTF-16 surrogate without its pair."
+    NUMBER_OUT_OF_RANGE = 4, Severity.ERROR, "A number does not fit a double (e.g. 1e400)."
+    LIMIT_EXCEEDED = 5, Severity.ERROR, "A configured limit (size, depth, length, count) was exceeded."
+    UNSUPPORTED_TAG = 6, Severity.ERROR, "A YAML tag outside the core schema (e.g. !!python/object)."
+    NO_DOCUMENT = 7, Severity.ERROR, "The payload holds no document where one is required."
+    INVALID_REQUEST = 8, Severity.ERROR, "The request itself is invalid (unknown format, encoding or option)."
+    UNIMPLEMENTED = 9, Severity.ERROR, "The request asks for something this server does not do yet."
+    # -- losses and coercions: ROBUST reports them, FRAGILE refuses -----------------------------
+    DUPLICATE_KEY = 20, Severity.WARNING, "A mapping repeats a key; the last value is kept."
+    NON_STRING_KEY = 21, Severity.WARNING, "A mapping key is not a string; it was converted to text."
+    NON_FINITE_NUMBER = 22, Severity.WARNING, "NaN or Infinity where the target has no such number."
+    MULTIPLE_DOCUMENTS = 23, Severity.WARNING, "Several documents into a single-document encoding."
+    BINARY_AS_BASE64 = 24, Severity.WARNING, "Binary data written as base64 text."
+    # -- JSON repairs (ROBUST mode on JSON input) -----------------------------------------------
+    JSON_TRAILING_COMMA = 40, Severity.WARNING, "A trailing comma was removed."
+    JSON_MISSING_COMMA = 41, Severity.WARNING, "A missing comma between members or elements was added."
+    JSON_SINGLE_QUOTES = 42, Severity.WARNING, "A single-quoted key or string was requoted."
+    JSON_UNQUOTED_KEY = 43, Severity.WARNING, "An unquoted object key was quoted."
+    JSON_UNQUOTED_STRING = 44, Severity.WARNING, "An unquoted string value was quoted."
+    JSON_COMMENT = 45, Severity.WARNING, "A // , /* */ or # comment was removed."
+    JSON_PYTHON_LITERAL = 46, Severity.WARNING, "A Python/JavaScript literal (True, None, undefined) was replaced."
+    JSON_NON_FINITE_LITERAL = 47, Severity.WARNING, "NaN or Infinity was replaced by null."
+    JSON_CONTROL_CHARACTER = 48, Severity.WARNING, "An unescaped control character in a string was escaped."
+    JSON_INVALID_ESCAPE = 49, Severity.WARNING, "An invalid escape sequence was replaced by its literal text."
+    JSON_SMART_QUOTES = 50, Severity.WARNING, "Typographic quotes were used as string delimiters."
+    JSON_TRUNCATED = 51, Severity.WARNING, "Missing closing quotes, brackets or braces were added."
+    JSON_CODE_FENCE = 52, Severity.WARNING, "A Markdown code fence around the value was removed."
+    JSON_JSONP_WRAPPER = 53, Severity.WARNING, "A JSONP callback wrapper around the value was removed."
+    JSON_CONCATENATED_VALUES = 54, Severity.WARNING, "Several concatenated values were gathered into an array."
+    JSON_BOM = 55, Severity.WARNING, "A UTF-8 byte order mark was removed."
+    JSON_GARBAGE = 56, Severity.WARNING, "Leading or trailing text that is not JSON was removed."
+    JSON_MISSING_VALUE = 57, Severity.WARNING, "A missing value was replaced by null."
+    JSON_MISSING_COLON = 58, Severity.WARNING, "A missing colon between key and value was added."
+
+
+def markdown_table() -> str:
+    """Render the table as the Markdown of docs/issue-codes.md."""
+    lines = [
+        "# Issue codes",
+        "",
+        "Generated from `convsvc/model/codes.py` by `python -m convsvc.model.codes`; do not edit by hand.",
+        "The proto enum `convsvc.v1.IssueCode` carries the same names (prefixed `ISSUE_CODE_`) and numbers.",
+        "",
+        "Severity: `ERROR` refuses in every mode; `WARNING` is refused in FRAGILE and reported in ROBUST;",
+        "`INFO` is only reported.",
+        "",
+        "| number | code | severity | meaning |",
+        "|---:|---|---|---|",
+    ]
+    for code in Code:
+        lines.append(f"| {code.value} | `{code.name}` | {code.severity.name} | {code.summary} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    import pathlib
+
+    target = pathlib.Path(__file__).resolve().parents[2] / "docs" / "issue-codes.md"
+    target.write_text(markdown_table(), encoding="utf-8")
+    print(f"wrote {target}")

@@ -1,0 +1,45 @@
+"""The one ConversionError family: each error carries the issues that explain it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from convsvc.model.codes import Code
+from convsvc.model.report import Issue
+
+
+class ConversionError(Exception):
+    """A conversion was refused. `issues` lists every violation found, first the one that stopped it."""
+
+    def __init__(self, issues: Sequence[Issue] | Issue) -> None:
+        self.issues: tuple[Issue, ...] = (issues,) if isinstance(issues, Issue) else tuple(issues)
+        if not self.issues:
+            raise ValueError("a ConversionError needs at least one issue")
+        first = self.issues[0].describe()
+        more = len(self.issues) - 1
+        super().__init__(first if not more else f"{first} (and {more} more)")
+
+    @property
+    def code(self) -> Code:
+        return self.issues[0].code
+
+
+class InvalidInput(ConversionError):
+    """The payload cannot be converted faithfully under the requested mode (INVALID_ARGUMENT)."""
+
+
+class InvalidRequest(ConversionError):
+    """The request names an unknown format, encoding or option (INVALID_ARGUMENT)."""
+
+
+class LimitExceeded(ConversionError):
+    """A configured limit was exceeded (RESOURCE_EXHAUSTED); `limit` and `maximum` name it."""
+
+    def __init__(self, limit: str, maximum: int, issue: Issue) -> None:
+        self.limit = limit
+        self.maximum = maximum
+        super().__init__(issue)
+
+
+class Unimplemented(ConversionError):
+    """The request asks for something not built yet (UNIMPLEMENTED)."""

@@ -1,0 +1,72 @@
+"""ConversionError -> gRPC status with details: google.rpc.BadRequest (field = JSON Pointer),
+google.rpc.ErrorInfo (reason = issue code, domain convsvc) and convsvc.v1.Report (every issue, with
+offset and line:column as structured fields)."""
+
+from __future__ import annotations
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from convsvc.model import ConversionError, InvalidInput, InvalidRequest, Issue, LimitExceeded, Unimplemented
+from convsvc.v1 import conversion_pb2 as pb
+from convsvc.wire import issue_to_proto
+
+DOMAIN = "convsvc"
+
+_RESOURCE_LIMITS = {"max_message_bytes"}  # the size of the call itself; content limits are the payload's fault
+
+_STATUS_OF = (  # the first matching class decides; chosen by what the caller can do next (AIP-193)
+    (Unimplemented, grpc.StatusCode.UNIMPLEMENTED),
+    (InvalidRequest, grpc.StatusCode.INVALID_ARGUMENT),
+    (InvalidInput, grpc.StatusCode.INVALID_ARGUMENT),
+)
+
+
+def status_code_of(error: ConversionError) -> grpc.StatusCode:
+    """RESOURCE_EXHAUSTED for the payload's size; INVALID_ARGUMENT for content limits (depth, lengths,
+    counts), like any other reason the payload must change; UNIMPLEMENTED for what is not built."""
+    if isinstance(error, LimitExceeded) and error.limit in _RESOURCE_LIMITS:
+        return grpc.StatusCode.RESOURCE_EXHAUSTED
+    for cls, code in _STATUS_OF:
+        if isinstance(error, cls):
+            return code
+    return grpc.StatusCode.INVALID_ARGUMENT
+
+
+def rich_status(error: ConversionError) -> grpc.Status:
+    """A grpc.Status whose trailing metadata carries google.rpc.Status with BadRequest + ErrorInfo."""
+    code = status_code_of(error)
+    first = error.issues[0]
+    metadata = {"issue_count": str(len(error.issues))}
+    if first.line is not None:
+        metadata.update(line=str(first.line), column=str(first.column))
+    if first.offset is not None:
+        metadata["offset"] = str(first.offset)
+    if isinstance(error, LimitExceeded):
+        metadata.update(limit=error.limit, maximum=str(error.maximum))
+    info = error_details_pb2.ErrorInfo(reason=first.code.name, domain=DOMAIN, metadata=metadata)
+    bad_request = error_details_pb2.BadRequest(field_violations=[
+        error_details_pb2.BadRequest.FieldViolation(field=issue.path, description=_description(issue),
+                                                    reason=issue.code.name)
+        for issue in error.issues
+    ])
+    report = pb.Report(issues=[issue_to_proto(issue) for issue in error.issues])
+    details = []
+    for message in (bad_request, info, report):
+        packed = any_pb2.Any()
+        packed.Pack(message)
+        details.append(packed)
+    status = status_pb2.Status(code=getattr(code_pb2, code.name), message=str(error), details=details)
+    return rpc_status.to_status(status)
+
+
+def _description(issue: Issue) -> str:
+    place = issue.where()
+    return f"{place}: {issue.message}" if place else issue.message
+
+
+def record_error_to_proto(error: ConversionError) -> pb.RecordError:
+    return pb.RecordError(code=status_code_of(error).value[0], message=str(error),
+                          issues=[issue_to_proto(issue) for issue in error.issues])

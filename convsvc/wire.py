@@ -1,0 +1,80 @@
+"""The wire contract <-> the model: format specs, modes, issues and reports as protobuf messages.
+
+Shared by the server and by clients of it (the CLI's --target mode), so both read the same way.
+"""
+
+from __future__ import annotations
+
+from convsvc.engine import FormatSpec, SchemaRef
+from convsvc.model import Code, InvalidRequest, Issue, Mode, Report, Severity
+from convsvc.v1 import conversion_pb2 as pb
+
+_MODES = {pb.MODE_UNSPECIFIED: Mode.FRAGILE, pb.MODE_FRAGILE: Mode.FRAGILE, pb.MODE_ROBUST: Mode.ROBUST}
+_MODE_VALUES = {Mode.FRAGILE: pb.MODE_FRAGILE, Mode.ROBUST: pb.MODE_ROBUST}
+_SCHEMA_TYPES = {pb.SCHEMA_TYPE_AVRO: "avro", pb.SCHEMA_TYPE_PROTOBUF: "protobuf", pb.SCHEMA_TYPE_JSON: "json"}
+
+
+def format_name(value: int) -> str:
+    """FORMAT_JSON -> "json"."""
+    return pb.Format.Name(value).removeprefix("FORMAT_").lower()
+
+
+def format_value(name: str) -> int:
+    """"json" -> FORMAT_JSON."""
+    return pb.Format.Value("FORMAT_" + name.upper())
+
+
+def mode_from_proto(value: int) -> Mode:
+    return _MODES.get(value, Mode.FRAGILE)
+
+
+def mode_to_proto(mode: Mode) -> int:
+    return _MODE_VALUES[mode]
+
+
+def format_spec_from_proto(spec: pb.FormatSpec, field: str) -> FormatSpec:
+    if spec.format == pb.FORMAT_UNSPECIFIED:
+        raise InvalidRequest(Issue(Code.INVALID_REQUEST, f"{field}.format", f"{field}.format is required"))
+    schema = None
+    which = spec.schema.WhichOneof("ref") if spec.HasField("schema") else None
+    if which == "inline":
+        inline = spec.schema.inline
+        schema = SchemaRef(inline_text=inline.text, inline_type=_SCHEMA_TYPES.get(inline.type, ""))
+    elif which == "id":
+        schema = SchemaRef(id=spec.schema.id)
+    elif which == "subject":
+        schema = SchemaRef(subject=spec.schema.subject.subject, version=spec.schema.subject.version)
+    return FormatSpec(format=format_name(spec.format), encoding=spec.encoding, options=dict(spec.options),
+                      schema=schema, message_type=spec.message_type)
+
+
+def format_spec_to_proto(spec: FormatSpec) -> pb.FormatSpec:
+    return pb.FormatSpec(format=format_value(spec.format), encoding=spec.encoding, options=dict(spec.options),
+                         message_type=spec.message_type)
+
+
+def issue_to_proto(issue: Issue) -> pb.Issue:
+    message = pb.Issue(code=issue.code.value, path=issue.path, message=issue.message,
+                       severity=issue.level.value)
+    if issue.offset is not None:
+        message.offset = issue.offset
+    if issue.line is not None:
+        message.line = issue.line
+        message.column = issue.column
+    return message
+
+
+def issue_from_proto(message: pb.Issue) -> Issue:
+    return Issue(code=Code(message.code), path=message.path, message=message.message,
+                 severity=Severity(message.severity) if message.severity else None,
+                 offset=message.offset if message.HasField("offset") else None,
+                 line=message.line if message.HasField("line") else None,
+                 column=message.column if message.HasField("column") else None)
+
+
+def report_to_proto(report: Report) -> pb.Report:
+    return pb.Report(issues=[issue_to_proto(issue) for issue in report])
+
+
+def report_from_proto(message: pb.Report) -> Report:
+    return Report(issue_from_proto(issue) for issue in message.issues)
