@@ -15,7 +15,7 @@ GRPCURL := $(TOOLS)/bin/grpcurl
 HEALTH_PROBE := $(TOOLS)/bin/grpc-health-probe
 export PATH := $(TOOLS)/bin:$(TOOLS)/npm/node_modules/.bin:$(PATH)
 
-.PHONY: help serve test venv stubs check-stubs lint tools unit docs clean
+.PHONY: help serve test venv stubs check-stubs lint tools docs clean services-start services-stop
 
 help:
 	@echo "make serve   set everything up and run the server on 127.0.0.1:50051 (embedded defaults)"
@@ -25,9 +25,13 @@ help:
 serve: venv stubs
 	$(VENV)/bin/convsvc serve
 
-## The README's second command (and what .ci/run calls).
+## The README's second command (and what .ci/run calls). Redis and PostgreSQL run on loopback for
+## the tests only (scripts/services.sh installs Debian's packages when missing) and stop afterwards.
+## Any pytest failure fails make, including exit 5 (no tests collected).
 test: venv tools check-stubs lint
-	$(PY) -m pytest
+	scripts/services.sh start
+	eval "$$(scripts/services.sh env)"; status=0; $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
+	  scripts/services.sh stop; exit $$status
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -58,6 +62,11 @@ $(HEALTH_PROBE):
 ## Regenerate generated docs (issue codes).
 docs: venv
 	$(PY) -m convsvc.model.codes
+
+services-start:
+	scripts/services.sh start
+services-stop:
+	scripts/services.sh stop
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .hypothesis

@@ -1,0 +1,92 @@
+"""The `convsvc` command as a user runs it: exit codes, stdout, stderr, --report-json, --target."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "convsvc.cli.main", *args], input=stdin, capture_output=True,
+                          cwd=ROOT, timeout=60)
+
+
+@pytest.fixture(params=["local", "remote"])
+def where(request, server):
+    """Each convert test runs in process and against the live server: the same answers either way."""
+    return [] if request.param == "local" else ["--target", server.address]
+
+
+def test_convert_writes_the_result_on_stdout_and_exits_zero(where):
+    done = run("convert", "--from", "json", "--to", "json", *where, stdin=b'{ "a" : [1, 2] }')
+    assert (done.returncode, done.stdout, done.stderr) == (0, b'{"a":[1,2]}', b"")
+
+
+def test_refusal_exits_one_with_position_and_pointer_on_stderr(where):
+    done = run("convert", "--from", "json", "--to", "json", *where, stdin=b'{\n "a": [1,, 2]}')
+    assert done.returncode == 1
+    assert done.stdout == b""
+    assert done.stderr.decode() == ("convsvc: error: SYNTAX_ERROR at (root) (line 2, column 10): "
+                                    "unexpected character, expected a JSON value\n")
+
+
+def test_robust_mode_reports_each_change_on_one_stderr_line(where):
+    done = run("convert", "--from", "json", "--to", "json", "--mode", "robust", *where,
+               stdin=b'{"a": 1, "a": 2, "b": {"c": 0, "c": 3}}')
+    assert (done.returncode, done.stdout) == (0, b'{"a":2,"b":{"c":3}}')
+    assert done.stderr.decode().splitlines() == [
+        "convsvc: warning: DUPLICATE_KEY at /a: key 'a' repeated; the last value is kept",
+        "convsvc: warning: DUPLICATE_KEY at /b/c: key 'c' repeated; the last value is kept",
+    ]
+
+
+def test_report_json_holds_every_issue(where, tmp_path):
+    report = tmp_path / "report.json"
+    done = run("convert", "--from", "json", "--to", "json", "--report-json", str(report), *where,
+               stdin=b'[1,,2]')
+    assert done.returncode == 1
+    assert json.loads(report.read_text()) == {"converted": False, "issues": [{
+        "code": "SYNTAX_ERROR", "severity": "ERROR", "path": "", "offset": 3, "line": 1, "column": 4,
+        "message": "unexpected character, expected a JSON value"}]}
+
+
+def test_unknown_encoding_is_a_usage_error(where):
+    done = run("convert", "--from", "json", "--to", "json", "--to-encoding", "csv", *where, stdin=b"1")
+    assert done.returncode == 2
+    assert "INVALID_REQUEST at target.encoding" in done.stderr.decode()
+
+
+def test_unknown_format_is_a_usage_error():
+    done = run("convert", "--from", "csv", "--to", "json", stdin=b"1")
+    assert done.returncode == 2
+
+
+def test_json_lines_to_json_lines(where):
+    done = run("convert", "--from", "json", "--from-encoding", "jsonl", "--to", "json", "--to-encoding", "jsonl",
+               *where, stdin=b'{"a": 1}\n{"b": 2}\n')
+    assert (done.returncode, done.stdout) == (0, b'{"a":1}\n{"b":2}\n')
+
+
+def test_to_option_sets_an_encoding_option(where):
+    done = run("convert", "--from", "json", "--to", "json", "--to-option", "indent=2", *where, stdin=b'{"a":1}')
+    assert (done.returncode, done.stdout) == (0, b'{\n  "a": 1\n}')
+
+
+def test_unreachable_server_exits_three():
+    done = run("convert", "--from", "json", "--to", "json", "--target", "127.0.0.1:1", "--timeout", "2", stdin=b"1")
+    assert done.returncode == 3
+    assert "UNAVAILABLE" in done.stderr.decode()
+
+
+def test_formats_lists_formats_and_encodings():
+    done = run("formats", "--json")
+    assert done.returncode == 0
+    formats = {entry["name"]: entry for entry in json.loads(done.stdout)}
+    assert [enc["name"] for enc in formats["json"]["encodings"]] == ["json", "jsonl"]
+    text = run("formats").stdout.decode()
+    assert "  jsonl [multi-document]: JSON Lines: one compact JSON value per line" in text
