@@ -14,6 +14,7 @@ from convsvc.formats import FORMATS, PLANNED_FORMATS
 from convsvc.model import (
     Code, Context, InvalidInput, InvalidRequest, Issue, Limits, Mode, Report, Severity, Unimplemented,
 )
+from convsvc.schemas import CompiledSchema, SchemaError, SchemaSource, compile_schema
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -67,6 +68,7 @@ class _Side:
     codec: ModuleType
     encoding: str
     options: Mapping[str, str]
+    schema: CompiledSchema | None = None
 
     @property
     def multi_document(self) -> bool:
@@ -87,9 +89,11 @@ class Engine:
         if len(request.payload) > self.limits.max_message_bytes:
             raise decode_ctx.over_limit("max_message_bytes", f"payload of {len(request.payload)} bytes")
         documents = source.codec.decode(request.payload, decode_ctx)
+        _validate(documents, source, "source")
         _refuse_losses(request.mode, report)
         encode_ctx = self._context(request.mode, report, target, source_format=source.codec.NAME)
         documents = _fit_document_count(documents, target, encode_ctx)
+        _validate(documents, target, "target")
         payload = target.codec.encode(documents, encode_ctx)
         _refuse_losses(request.mode, report)
         return ConvertResult(payload=payload, report=report)
@@ -99,7 +103,7 @@ class Engine:
 
     def _context(self, mode: Mode, report: Report, side: _Side, source_format: str) -> Context:
         return Context(mode=mode, limits=self.limits, report=report, encoding=side.encoding,
-                       options=side.options, source_format=source_format)
+                       options=side.options, source_format=source_format, schema=side.schema)
 
     def _resolve(self, spec: FormatSpec, field: str) -> _Side:
         name = (spec.format or "").lower()
@@ -122,11 +126,43 @@ class Engine:
                 known = ", ".join(allowed) or "none"
                 raise InvalidRequest(Issue(Code.INVALID_REQUEST, f"{field}.options",
                                            f"{name}/{encoding} has no option {option!r}; known: {known}"))
-        if spec.schema is not None:
+        schema = self._schema(spec, codec, field) if spec.schema is not None else None
+        return _Side(codec=codec, encoding=encoding, options=dict(spec.options), schema=schema)
+
+    def _schema(self, spec: FormatSpec, codec: ModuleType, field: str) -> CompiledSchema:
+        """Compile (once per process: cached by content) the schema a spec refers to."""
+        ref = spec.schema
+        if ref.kind != "inline":
             raise Unimplemented(Issue(Code.UNIMPLEMENTED, f"{field}.schema",
-                                      f"schema references ({spec.schema.kind}) are not supported yet: "
-                                      "JSON and YAML convert without a schema"))
-        return _Side(codec=codec, encoding=encoding, options=dict(spec.options))
+                                      f"schema references by {ref.kind} need the schema registry, "
+                                      "which this server does not have yet; pass the schema inline"))
+        accepted = getattr(codec, "SCHEMA_TYPES", ())
+        schema_type = ref.inline_type or (accepted[0] if accepted else "")
+        if schema_type not in accepted:
+            raise InvalidRequest(Issue(Code.INVALID_SCHEMA, f"{field}.schema",
+                                       f"{codec.NAME} uses {' or '.join(accepted) or 'no'} schemas, "
+                                       f"not {schema_type or 'untyped'} ones"))
+        try:
+            return compile_schema(SchemaSource(type=schema_type, text=ref.inline_text or "",
+                                               message_type=spec.message_type))
+        except SchemaError as error:
+            raise InvalidRequest(Issue(Code.INVALID_SCHEMA, f"{field}.schema{error.path}", str(error))) from None
+
+
+def _validate(documents: list[Any], side: _Side, field: str) -> None:
+    """JSON Schema validation of every document, in both modes: a value the schema refuses is no
+    faithful conversion whatever the mode. Every violation is listed."""
+    if side.schema is None or side.schema.source.type != "json":
+        return
+    from convsvc.schemas.json_schema import violations
+
+    issues = []
+    for index, document in enumerate(documents):
+        prefix = f"document {index + 1}: " if len(documents) > 1 else ""
+        for pointer, message in violations(side.schema.compiled, document):
+            issues.append(Issue(Code.SCHEMA_VIOLATION, pointer, f"{prefix}{message} ({field} schema)"))
+    if issues:
+        raise InvalidInput(issues)
 
 
 def _refuse_losses(mode: Mode, report: Report) -> None:
@@ -187,6 +223,8 @@ class StreamConversion:
         try:
             payloads = []
             for value in self._source.codec.decode(data, self._context(report, self._source)):
+                _validate([value], self._source, "source")
+                _validate([value], self._target, "target")
                 _refuse_losses(self._mode, report)
                 payloads.append(self._target.codec.encode_record(value, self._context(report, self._target)))
                 _refuse_losses(self._mode, report)

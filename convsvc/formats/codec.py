@@ -39,6 +39,7 @@ class Codec(Protocol):
     NAME: str
     DESCRIPTION: str
     ENCODINGS: Mapping[str, Encoding]  # the first is the default
+    SCHEMA_TYPES: tuple[str, ...]  # schema types the format can use (avro, protobuf, json); the first is assumed
 
     def decode(self, data: bytes, ctx: Context) -> list[Any]:
         """Decode a payload in ctx.encoding into its documents (one for single-document encodings)."""

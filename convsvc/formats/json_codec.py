@@ -24,6 +24,7 @@ from convsvc.model.positions import child_pointer
 NAME = "json"
 DESCRIPTION = "JSON (RFC 8259) and JSON Lines"
 _INDENT_OPTION = {"indent": "0 (compact, default) or 2 (two-space indentation)"}
+SCHEMA_TYPES = ("json",)  # JSON Schema validates JSON documents (the engine does it, in both modes)
 ENCODINGS = {
     "json": Encoding("json", "one JSON value", options=_INDENT_OPTION),
     "jsonl": Encoding("jsonl", "JSON Lines: one compact JSON value per line", multi_document=True),

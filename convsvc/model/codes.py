@@ -37,6 +37,8 @@ class Code(enum.Enum):
     NO_DOCUMENT = 7, Severity.ERROR, "The payload holds no document where one is required."
     INVALID_REQUEST = 8, Severity.ERROR, "The request itself is invalid (unknown format, encoding or option)."
     UNIMPLEMENTED = 9, Severity.ERROR, "The request asks for something this server does not do yet."
+    SCHEMA_VIOLATION = 10, Severity.ERROR, "The value does not match the schema."
+    INVALID_SCHEMA = 11, Severity.ERROR, "The schema itself is invalid or of a type this format cannot use."
     # -- losses and coercions: ROBUST reports them, FRAGILE refuses -----------------------------
     DUPLICATE_KEY = 20, Severity.WARNING, "A mapping repeats a key; the last value is kept."
     NON_STRING_KEY = 21, Severity.WARNING, "A mapping key is not a string; it was converted to text."

@@ -29,7 +29,7 @@ class Context:
     encoding: str = ""
     options: Mapping[str, str] = dataclasses.field(default_factory=dict)
     source_format: str = ""
-    shape: object | None = None  # the schema Shape, when one is known (formats issue)
+    schema: object | None = None  # a convsvc.schemas.CompiledSchema for this side, when given
 
     @property
     def robust(self) -> bool:
