@@ -61,6 +61,7 @@ class Field:
     name: str
     shape: "Shape"
     default: Any = NO_DEFAULT
+    required: bool = False  # absent is an error unless a default is given (Avro fields, JSON Schema `required`)
     aliases: tuple[str, ...] = ()
     number: int = 0  # Protobuf field number
     json_name: str = ""  # ProtoJSON name, when it differs from `name`

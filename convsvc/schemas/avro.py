@@ -109,8 +109,8 @@ class _Translator:
             for field in schema["fields"]:
                 shape.fields.append(Field(
                     name=field["name"], shape=self.shape(field["type"], inner),
-                    default=field.get("default", NO_DEFAULT), aliases=tuple(field.get("aliases", ())),
-                    doc=field.get("doc", "")))
+                    default=field.get("default", NO_DEFAULT), required=True,
+                    aliases=tuple(field.get("aliases", ())), doc=field.get("doc", "")))
             return shape
         return self.shape(kind, namespace)  # {"type": "string"} or {"type": "acme.Named"}
 

@@ -71,9 +71,11 @@ class _Translator:
             if not properties and isinstance(schema.get("additionalProperties"), dict):
                 return Shape(Kind.MAP, items=self.shape(schema["additionalProperties"]))
             shape = Shape(Kind.RECORD, name=schema.get("title", ""))
+            required = set(schema.get("required", ()))
             for name, sub in properties.items():
                 default = sub.get("default", NO_DEFAULT) if isinstance(sub, dict) else NO_DEFAULT
-                shape.fields.append(Field(name=name, shape=self.shape(sub), default=default))
+                shape.fields.append(Field(name=name, shape=self.shape(sub), default=default,
+                                          required=name in required))
             return shape
         return Shape(Kind.ANY)
 

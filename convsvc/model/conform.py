@@ -1,0 +1,407 @@
+"""Conform a canonical value to a Shape: the typed value a schema-driven encoder needs.
+
+One place holds the documented representations of typed values in schema-less formats (bytes as
+base64 text, timestamps as RFC 3339 text or epoch numbers, decimals as numbers or numeric strings)
+and the coercions ROBUST mode may make. Every change is reported at its JSON Pointer; a value that
+cannot be made to fit is refused in both modes (docs/formats.md, "Typed values").
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import math
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from convsvc.model.codes import Code
+from convsvc.model.context import Context
+from convsvc.model.positions import child_pointer
+from convsvc.model.shape import INTEGER_KINDS, INTEGER_RANGES, NO_DEFAULT, Field, Kind, Shape
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_EPOCH_DATE = dt.date(1970, 1, 1)
+_UNIT_SECONDS = {"millis": 1_000, "micros": 1_000_000, "nanos": 1_000_000_000}
+_MAX_SAFE_FLOAT_INT = 2**53
+
+
+class Mismatch(Exception):
+    """The value cannot take this shape (raised inside union branch trials and turned into an issue)."""
+
+
+def conform(value: Any, shape: Shape | None, ctx: Context, path: str = "") -> Any:
+    """`value` shaped by `shape`: ints range-checked, bytes/timestamps/decimals typed, records
+    checked field by field. Raises InvalidInput (SCHEMA_VIOLATION / VALUE_OUT_OF_RANGE) when it
+    cannot fit; reports coercions and losses with ctx.note (FRAGILE refuses those afterwards)."""
+    if shape is None:
+        return value
+    try:
+        return _Conformer(ctx).value(value, shape, path, 0)
+    except Mismatch as mismatch:
+        code, message, where = mismatch.args
+        raise ctx.refuse(code, message, path=where) from None
+
+
+class _Conformer:
+    def __init__(self, ctx: Context, strict: bool = False) -> None:
+        self.ctx = ctx
+        self.robust = ctx.robust and not strict
+        self.strict = strict  # union trials: no coercion, no report
+
+    def note(self, code: Code, message: str, path: str) -> None:
+        if self.strict:
+            raise Mismatch(code, message, path)
+        self.ctx.note(code, message, path=path)
+
+    def fail(self, path: str, message: str, code: Code = Code.SCHEMA_VIOLATION):
+        raise Mismatch(code, message, path)
+
+    def value(self, value: Any, shape: Shape, path: str, depth: int) -> Any:
+        if depth > self.ctx.limits.max_depth:
+            raise self.ctx.over_limit("max_depth", "nesting too deep", path=path)
+        kind = shape.kind
+        method = getattr(self, "_" + kind.name.lower(), None)
+        if method is None:
+            return value
+        return method(value, shape, path, depth)
+
+    # -- scalars ---------------------------------------------------------------------------------
+
+    def _any(self, value, shape, path, depth):
+        return value
+
+    def _null(self, value, shape, path, depth):
+        if value is not None:
+            self.fail(path, f"expected null, got {_kind_of(value)}")
+        return None
+
+    def _bool(self, value, shape, path, depth):
+        if isinstance(value, bool):
+            return value
+        if self.robust and isinstance(value, str) and value.lower() in ("true", "false"):
+            self.note(Code.COERCED_STRING_TO_BOOL, f"string {value!r} read as a boolean", path)
+            return value.lower() == "true"
+        self.fail(path, f"expected a boolean, got {_kind_of(value)}")
+
+    def _int(self, value, shape, path, depth):
+        if isinstance(value, bool):
+            self.fail(path, f"expected an integer ({shape.kind.value}), got a boolean")
+        if isinstance(value, float) and value.is_integer():
+            self.note(Code.COERCED_FLOAT_TO_INT, f"{value!r} read as the integer {int(value)}", path)
+            value = int(value)
+        elif isinstance(value, Decimal) and value == value.to_integral_value():
+            value = int(value)
+        elif isinstance(value, str) and self.robust:
+            number = _parse_int(value)
+            if number is None:
+                self.fail(path, f"expected an integer ({shape.kind.value}), got {_kind_of(value)}")
+            self.note(Code.COERCED_STRING_TO_NUMBER, f"string {value!r} read as an integer", path)
+            value = number
+        if not isinstance(value, int):
+            self.fail(path, f"expected an integer ({shape.kind.value}), got {_kind_of(value)}")
+        low, high = INTEGER_RANGES[shape.kind]
+        if not low <= value <= high:
+            self.fail(path, f"{value} does not fit {shape.kind.value} [{low}, {high}]", Code.VALUE_OUT_OF_RANGE)
+        return value
+
+    _int32 = _int64 = _uint32 = _uint64 = _int
+
+    def _double(self, value, shape, path, depth):
+        if isinstance(value, bool):
+            self.fail(path, f"expected a number ({shape.kind.value}), got a boolean")
+        if isinstance(value, float):
+            return value
+        if isinstance(value, int):
+            if abs(value) > _MAX_SAFE_FLOAT_INT and int(float(value)) != value:
+                if abs(value) > 1.7976931348623157e308:
+                    self.fail(path, f"{value} does not fit a double", Code.VALUE_OUT_OF_RANGE)
+                self.note(Code.PRECISION_LOST, f"integer {value} rounded to the double {float(value)!r}", path)
+            return float(value)
+        if isinstance(value, Decimal):
+            result = float(value)
+            if Decimal(repr(result)) != value:
+                self.note(Code.PRECISION_LOST, f"decimal {value} rounded to the double {result!r}", path)
+            return result
+        if isinstance(value, str) and self.robust:
+            number = _parse_float(value)
+            if number is None:
+                self.fail(path, f"expected a number ({shape.kind.value}), got {_kind_of(value)}")
+            self.note(Code.COERCED_STRING_TO_NUMBER, f"string {value!r} read as a number", path)
+            return number
+        self.fail(path, f"expected a number ({shape.kind.value}), got {_kind_of(value)}")
+
+    _float = _double
+
+    def _decimal(self, value, shape, path, depth):
+        if isinstance(value, bool):
+            self.fail(path, f"expected a decimal, got a boolean")
+        if isinstance(value, Decimal):
+            number = value
+        elif isinstance(value, int):
+            number = Decimal(value)
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                self.fail(path, f"{value!r} is not a decimal", Code.VALUE_OUT_OF_RANGE)
+            number = Decimal(repr(value))  # the shortest text that reads back as this double
+        elif isinstance(value, str):  # a documented representation: decimals travel as strings too
+            try:
+                number = Decimal(value.strip())
+            except InvalidOperation:
+                self.fail(path, f"expected a decimal, got the string {value!r}")
+            if not number.is_finite():
+                self.fail(path, f"{value!r} is not a decimal", Code.VALUE_OUT_OF_RANGE)
+        else:
+            self.fail(path, f"expected a decimal, got {_kind_of(value)}")
+        exponent = number.as_tuple().exponent
+        if shape.scale is not None and isinstance(exponent, int) and -exponent > shape.scale:
+            rounded = number.quantize(Decimal(1).scaleb(-shape.scale))
+            self.note(Code.PRECISION_LOST, f"{number} rounded to scale {shape.scale}: {rounded}", path)
+            number = rounded
+        else:
+            number = number.quantize(Decimal(1).scaleb(-shape.scale)) if shape.scale else number
+        digits = len(number.as_tuple().digits)
+        if shape.precision and digits > shape.precision:
+            self.fail(path, f"{number} has more than {shape.precision} digits", Code.VALUE_OUT_OF_RANGE)
+        return number
+
+    def _string(self, value, shape, path, depth):
+        if isinstance(value, str):
+            return value
+        if self.robust and isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+            text = repr(value) if isinstance(value, float) else str(value)
+            self.note(Code.COERCED_NUMBER_TO_STRING, f"number {text} written as a string", path)
+            return text
+        self.fail(path, f"expected a string, got {_kind_of(value)}")
+
+    def _bytes(self, value, shape, path, depth):
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            data = bytes(value)
+        elif isinstance(value, str):  # the documented representation of bytes in text formats
+            try:
+                data = base64.b64decode(value, validate=True)
+            except (binascii.Error, ValueError):
+                self.fail(path, "expected bytes as base64 text (RFC 4648, padded), got other text")
+        else:
+            self.fail(path, f"expected bytes, got {_kind_of(value)}")
+        if shape.kind is Kind.FIXED and len(data) != shape.size:
+            self.fail(path, f"expected exactly {shape.size} bytes ({shape.describe()}), got {len(data)}")
+        return data
+
+    _fixed = _bytes
+
+    def _enum(self, value, shape, path, depth):
+        if isinstance(value, str):
+            if value in shape.symbols:
+                return value
+            if self.robust:
+                matches = [symbol for symbol in shape.symbols if symbol.lower() == value.lower()]
+                if len(matches) == 1:
+                    self.note(Code.COERCED_ENUM_CASE, f"{value!r} read as the symbol {matches[0]!r}", path)
+                    return matches[0]
+            self.fail(path, f"{value!r} is not one of {', '.join(shape.symbols)}")
+        self.fail(path, f"expected an enum symbol, got {_kind_of(value)}")
+
+    def _uuid(self, value, shape, path, depth):
+        if isinstance(value, uuid.UUID):
+            return value
+        if isinstance(value, str):
+            try:
+                return uuid.UUID(value)
+            except ValueError:
+                pass
+        self.fail(path, f"expected a UUID, got {_kind_of(value)}")
+
+    # -- dates and times -------------------------------------------------------------------------
+
+    def _timestamp(self, value, shape, path, depth):
+        local = shape.kind is Kind.LOCAL_TIMESTAMP
+        if isinstance(value, dt.datetime):
+            moment = value
+        elif isinstance(value, str):
+            moment = _parse_datetime(value)
+            if moment is None:
+                self.fail(path, f"expected an RFC 3339 timestamp, got the string {value!r}")
+        elif isinstance(value, int) and not isinstance(value, bool):
+            per_second = _UNIT_SECONDS.get(shape.unit or "millis", 1_000)
+            seconds, fraction = divmod(value, per_second)
+            micros = fraction * 1_000_000 // per_second
+            try:
+                moment = _EPOCH + dt.timedelta(seconds=seconds, microseconds=micros)
+            except OverflowError:
+                self.fail(path, f"{value} {shape.unit} since the epoch is out of range", Code.VALUE_OUT_OF_RANGE)
+            if local:
+                moment = moment.replace(tzinfo=None)
+        else:
+            self.fail(path, f"expected a timestamp, got {_kind_of(value)}")
+        if local:
+            if moment.tzinfo is not None:
+                self.fail(path, "expected a local timestamp (no offset), got one with an offset")
+            return moment
+        if moment.tzinfo is None:
+            if not self.robust:
+                self.fail(path, "timestamp has no offset (add Z or +hh:mm)")
+            self.note(Code.TIMEZONE_ASSUMED, f"{moment.isoformat()} taken as UTC", path)
+            moment = moment.replace(tzinfo=dt.timezone.utc)
+        return moment
+
+    _local_timestamp = _timestamp
+
+    def _date(self, value, shape, path, depth):
+        if isinstance(value, dt.datetime):
+            self.fail(path, "expected a date, got a timestamp")
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                self.fail(path, f"expected an ISO 8601 date (YYYY-MM-DD), got the string {value!r}")
+        if isinstance(value, int) and not isinstance(value, bool):
+            try:
+                return _EPOCH_DATE + dt.timedelta(days=value)
+            except OverflowError:
+                self.fail(path, f"{value} days since the epoch is out of range", Code.VALUE_OUT_OF_RANGE)
+        self.fail(path, f"expected a date, got {_kind_of(value)}")
+
+    def _time(self, value, shape, path, depth):
+        if isinstance(value, dt.time):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.time.fromisoformat(value)
+            except ValueError:
+                self.fail(path, f"expected an ISO 8601 time (hh:mm:ss[.ffffff]), got the string {value!r}")
+        if isinstance(value, int) and not isinstance(value, bool):
+            per_second = _UNIT_SECONDS.get(shape.unit or "millis", 1_000)
+            micros = value * 1_000_000 // per_second
+            if not 0 <= micros < 86_400_000_000:
+                self.fail(path, f"{value} {shape.unit} is not a time of day", Code.VALUE_OUT_OF_RANGE)
+            return (dt.datetime.min + dt.timedelta(microseconds=micros)).time()
+        self.fail(path, f"expected a time of day, got {_kind_of(value)}")
+
+    # -- containers ------------------------------------------------------------------------------
+
+    def _array(self, value, shape, path, depth):
+        if not isinstance(value, (list, tuple)):
+            if not self.robust:
+                self.fail(path, f"expected an array, got {_kind_of(value)}")
+            self.note(Code.COERCED_TO_ARRAY, f"single {_kind_of(value)} wrapped in an array", path)
+            value = [value]
+        items = shape.items
+        return [self.value(item, items, child_pointer(path, index), depth + 1) for index, item in enumerate(value)]
+
+    def _map(self, value, shape, path, depth):
+        if not isinstance(value, dict):
+            self.fail(path, f"expected a map (object), got {_kind_of(value)}")
+        return {key: self.value(item, shape.items, child_pointer(path, key), depth + 1) for key, item in value.items()}
+
+    def _record(self, value, shape, path, depth):
+        if not isinstance(value, dict):
+            self.fail(path, f"expected a record ({shape.describe()}), got {_kind_of(value)}")
+        out = {}
+        seen = set()
+        for field in shape.fields:
+            key = _present_key(value, field)
+            child = child_pointer(path, field.name)
+            if key is None:
+                out_value = self._missing(field, child)
+                if out_value is not _ABSENT:
+                    out[field.name] = out_value
+                continue
+            seen.add(key)
+            out[field.name] = self.value(value[key], field.shape, child, depth + 1)
+        for key in value:
+            if key not in seen:
+                self.note(Code.UNKNOWN_FIELD_DROPPED, f"field {key!r} is not in {shape.describe()}",
+                          child_pointer(path, key))
+        return out
+
+    def _missing(self, field: Field, path: str) -> Any:
+        if field.default is not NO_DEFAULT:
+            self.note(Code.DEFAULT_FILLED, f"missing field {field.name!r} filled with its default "
+                      f"{field.default!r}", path)
+            return self.value(field.default, field.shape, path, 0)
+        if field.required:
+            self.fail(path, f"required field {field.name!r} is missing")
+        return _ABSENT
+
+    def _union(self, value, shape, path, depth):
+        if value is None:
+            if shape.nullable:
+                return None
+            self.fail(path, f"null is not allowed by {shape.describe()}")
+        branches = [branch for branch in shape.branches if branch.kind is not Kind.NULL]
+        strict = _Conformer(self.ctx, strict=True)
+        for branch in branches:  # the first branch the value fits exactly, as Avro writers choose
+            try:
+                return strict.value(value, branch, path, depth)
+            except Mismatch:
+                continue
+        if self.robust or len(branches) == 1:
+            for branch in branches:  # then the first one it fits with reported coercions
+                try:
+                    return self.value(value, branch, path, depth)
+                except Mismatch:
+                    continue
+        self.fail(path, f"{_kind_of(value)} fits no branch of {shape.describe()}")
+
+
+_ABSENT = object()
+
+
+def _present_key(value: dict, field: Field) -> str | None:
+    if field.name in value:
+        return field.name
+    if field.json_name and field.json_name in value:
+        return field.json_name
+    for alias in field.aliases:
+        if alias in value:
+            return alias
+    return None
+
+
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return f"the integer {value}" if abs(value) < 10**12 else "an integer"
+    if isinstance(value, float):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the string {value!r}" if len(value) <= 40 else "a string"
+    if isinstance(value, (bytes, bytearray)):
+        return "bytes"
+    if isinstance(value, (list, tuple)):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _parse_int(text: str) -> int | None:
+    text = text.strip()
+    if not text or len(text) > 1000:
+        return None
+    try:
+        return int(text, 10)
+    except ValueError:
+        return None
+
+
+def _parse_float(text: str) -> float | None:
+    try:
+        number = float(text.strip())
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _parse_datetime(text: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(text.strip().replace("z", "Z"))
+    except ValueError:
+        return None
