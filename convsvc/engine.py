@@ -12,7 +12,7 @@ from typing import Any
 
 from convsvc.formats import FORMATS, PLANNED_FORMATS
 from convsvc.model import (
-    Code, Context, InvalidInput, InvalidRequest, Issue, Limits, Mode, Report, Severity, Unimplemented,
+    CancelToken, Code, Context, InvalidInput, InvalidRequest, Issue, Limits, Mode, Report, Severity, Unimplemented,
 )
 from convsvc.schemas import CompiledSchema, SchemaError, SchemaSource, compile_schema
 
@@ -45,6 +45,7 @@ class FormatSpec:
     options: Mapping[str, str] = dataclasses.field(default_factory=dict)
     schema: SchemaRef | None = None
     message_type: str = ""
+    reader_schema: SchemaRef | None = None  # Avro, source side: resolve the data to this schema
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -69,6 +70,7 @@ class _Side:
     encoding: str
     options: Mapping[str, str]
     schema: CompiledSchema | None = None
+    reader_schema: CompiledSchema | None = None
 
     @property
     def multi_document(self) -> bool:
@@ -81,29 +83,36 @@ class Engine:
     def __init__(self, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
 
-    def convert(self, request: ConvertRequest) -> ConvertResult:
+    def convert(self, request: ConvertRequest, cancel: CancelToken | None = None) -> ConvertResult:
+        """Convert one payload; `cancel` (set by the caller) stops the work between records (Cancelled)."""
         source = self._resolve(request.source, "source")
         target = self._resolve(request.target, "target")
         report = Report()
-        decode_ctx = self._context(request.mode, report, source, source_format=source.codec.NAME)
+        decode_ctx = self._context(request.mode, report, source, source_format=source.codec.NAME, cancel=cancel)
         if len(request.payload) > self.limits.max_message_bytes:
             raise decode_ctx.over_limit("max_message_bytes", f"payload of {len(request.payload)} bytes")
+        decode_ctx.checkpoint()  # the call may have waited for a worker thread until past its deadline
         documents = source.codec.decode(request.payload, decode_ctx)
+        decode_ctx.checkpoint()
         _validate(documents, source, "source")
         _refuse_losses(request.mode, report)
-        encode_ctx = self._context(request.mode, report, target, source_format=source.codec.NAME)
+        encode_ctx = self._context(request.mode, report, target, source_format=source.codec.NAME, cancel=cancel)
         documents = _fit_document_count(documents, target, encode_ctx)
         _validate(documents, target, "target")
         payload = target.codec.encode(documents, encode_ctx)
         _refuse_losses(request.mode, report)
         return ConvertResult(payload=payload, report=report)
 
-    def open_stream(self, source: FormatSpec, target: FormatSpec, mode: Mode) -> "StreamConversion":
-        return StreamConversion(self, self._resolve(source, "source"), self._resolve(target, "target"), mode)
+    def open_stream(self, source: FormatSpec, target: FormatSpec, mode: Mode,
+                    cancel: CancelToken | None = None) -> "StreamConversion":
+        return StreamConversion(self, self._resolve(source, "source"), self._resolve(target, "target"), mode,
+                                cancel)
 
-    def _context(self, mode: Mode, report: Report, side: _Side, source_format: str) -> Context:
+    def _context(self, mode: Mode, report: Report, side: _Side, source_format: str,
+                 cancel: CancelToken | None = None) -> Context:
         return Context(mode=mode, limits=self.limits, report=report, encoding=side.encoding,
-                       options=side.options, source_format=source_format, schema=side.schema)
+                       options=side.options, source_format=source_format, schema=side.schema,
+                       reader_schema=side.reader_schema, cancel=cancel)
 
     def _resolve(self, spec: FormatSpec, field: str) -> _Side:
         name = (spec.format or "").lower()
@@ -126,27 +135,29 @@ class Engine:
                 known = ", ".join(allowed) or "none"
                 raise InvalidRequest(Issue(Code.INVALID_REQUEST, f"{field}.options",
                                            f"{name}/{encoding} has no option {option!r}; known: {known}"))
-        schema = self._schema(spec, codec, field) if spec.schema is not None else None
-        return _Side(codec=codec, encoding=encoding, options=dict(spec.options), schema=schema)
+        schema = self._schema(spec.schema, spec, codec, f"{field}.schema") if spec.schema is not None else None
+        reader = (self._schema(spec.reader_schema, spec, codec, f"{field}.reader_schema")
+                  if spec.reader_schema is not None else None)
+        return _Side(codec=codec, encoding=encoding, options=dict(spec.options), schema=schema,
+                     reader_schema=reader)
 
-    def _schema(self, spec: FormatSpec, codec: ModuleType, field: str) -> CompiledSchema:
-        """Compile (once per process: cached by content) the schema a spec refers to."""
-        ref = spec.schema
+    def _schema(self, ref: SchemaRef, spec: FormatSpec, codec: ModuleType, field: str) -> CompiledSchema:
+        """Compile (once per process: cached by content) the schema a reference names."""
         if ref.kind != "inline":
-            raise Unimplemented(Issue(Code.UNIMPLEMENTED, f"{field}.schema",
+            raise Unimplemented(Issue(Code.UNIMPLEMENTED, field,
                                       f"schema references by {ref.kind} need the schema registry, "
                                       "which this server does not have yet; pass the schema inline"))
         accepted = getattr(codec, "SCHEMA_TYPES", ())
         schema_type = ref.inline_type or (accepted[0] if accepted else "")
         if schema_type not in accepted:
-            raise InvalidRequest(Issue(Code.INVALID_SCHEMA, f"{field}.schema",
+            raise InvalidRequest(Issue(Code.INVALID_SCHEMA, field,
                                        f"{codec.NAME} uses {' or '.join(accepted) or 'no'} schemas, "
                                        f"not {schema_type or 'untyped'} ones"))
         try:
             return compile_schema(SchemaSource(type=schema_type, text=ref.inline_text or "",
                                                message_type=spec.message_type))
         except SchemaError as error:
-            raise InvalidRequest(Issue(Code.INVALID_SCHEMA, f"{field}.schema{error.path}", str(error))) from None
+            raise InvalidRequest(Issue(Code.INVALID_SCHEMA, f"{field}{error.path}", str(error))) from None
 
 
 def _validate(documents: list[Any], side: _Side, field: str) -> None:
@@ -200,11 +211,13 @@ class StreamRecord:
 class StreamConversion:
     """Converts a stream record by record; holds at most one unfinished record of input."""
 
-    def __init__(self, engine: Engine, source: _Side, target: _Side, mode: Mode) -> None:
+    def __init__(self, engine: Engine, source: _Side, target: _Side, mode: Mode,
+                 cancel: CancelToken | None = None) -> None:
         self._engine = engine
         self._source = source
         self._target = target
         self._mode = mode
+        self._cancel = cancel
         self._splitter = source.codec.record_splitter(self._context(Report(), source))
         self._index = 0
 
@@ -217,6 +230,8 @@ class StreamConversion:
 
     def convert_record(self, data: bytes) -> StreamRecord:
         """One whole record. FRAGILE raises on a refused record; ROBUST returns it with its error."""
+        if self._cancel is not None:
+            self._cancel.check()
         index = self._index
         self._index += 1
         report = Report()
@@ -235,7 +250,8 @@ class StreamConversion:
             return StreamRecord(index=index, payload=None, report=report, error=error)
 
     def _context(self, report: Report, side: _Side) -> Context:
-        return self._engine._context(self._mode, report, side, source_format=self._source.codec.NAME)
+        return self._engine._context(self._mode, report, side, source_format=self._source.codec.NAME,
+                                     cancel=self._cancel)
 
 
 def list_formats() -> list[dict]:

@@ -35,17 +35,21 @@ def mode_to_proto(mode: Mode) -> int:
 def format_spec_from_proto(spec: pb.FormatSpec, field: str) -> FormatSpec:
     if spec.format == pb.FORMAT_UNSPECIFIED:
         raise InvalidRequest(Issue(Code.INVALID_REQUEST, f"{field}.format", f"{field}.format is required"))
-    schema = None
-    which = spec.schema.WhichOneof("ref") if spec.HasField("schema") else None
-    if which == "inline":
-        inline = spec.schema.inline
-        schema = SchemaRef(inline_text=inline.text, inline_type=_SCHEMA_TYPES.get(inline.type, ""))
-    elif which == "id":
-        schema = SchemaRef(id=spec.schema.id)
-    elif which == "subject":
-        schema = SchemaRef(subject=spec.schema.subject.subject, version=spec.schema.subject.version)
     return FormatSpec(format=format_name(spec.format), encoding=spec.encoding, options=dict(spec.options),
-                      schema=schema, message_type=spec.message_type)
+                      schema=_schema_ref(spec.schema) if spec.HasField("schema") else None,
+                      message_type=spec.message_type,
+                      reader_schema=_schema_ref(spec.reader_schema) if spec.HasField("reader_schema") else None)
+
+
+def _schema_ref(ref: pb.SchemaRef) -> SchemaRef | None:
+    which = ref.WhichOneof("ref")
+    if which == "inline":
+        return SchemaRef(inline_text=ref.inline.text, inline_type=_SCHEMA_TYPES.get(ref.inline.type, ""))
+    if which == "id":
+        return SchemaRef(id=ref.id)
+    if which == "subject":
+        return SchemaRef(subject=ref.subject.subject, version=ref.subject.version)
+    return None
 
 
 def format_spec_to_proto(spec: FormatSpec) -> pb.FormatSpec:

@@ -9,6 +9,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from grpc_status import rpc_status
 
+from convsvc.formats import PLANNED_FORMATS
 from convsvc.v1 import conversion_pb2 as pb
 
 JSON = pb.FormatSpec(format=pb.FORMAT_JSON)
@@ -94,7 +95,8 @@ def test_registry_schema_reference_answers_unimplemented(stub):
 
 
 def test_format_not_built_yet_answers_unimplemented(stub):
-    error = refuse(stub, pb.ConvertRequest(source=JSON, target=pb.FormatSpec(format=pb.FORMAT_AVRO), payload=b"1"))
+    planned = pb.Format.Value("FORMAT_" + PLANNED_FORMATS[0].upper())
+    error = refuse(stub, pb.ConvertRequest(source=JSON, target=pb.FormatSpec(format=planned), payload=b"1"))
     assert error.code() == grpc.StatusCode.UNIMPLEMENTED
 
 

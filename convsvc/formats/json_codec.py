@@ -94,6 +94,7 @@ def _decode_lines(data: bytes, ctx: Context):
         offset += len(line) + 1
         if not line.strip():
             continue
+        ctx.checkpoint()  # a long run of records stops soon after the caller gives up
         count += 1
         if count > ctx.limits.max_documents:
             raise ctx.over_limit("max_documents", f"more than {ctx.limits.max_documents} JSON Lines records",
@@ -194,7 +195,11 @@ def _byte_offset(data: bytes, char_index: int) -> int:
 
 def encode(documents: list[Any], ctx: Context) -> bytes:
     if ctx.encoding == "jsonl":
-        return b"".join(encode_record(value, ctx) for value in documents)
+        lines = []
+        for value in documents:
+            ctx.checkpoint()
+            lines.append(encode_record(value, ctx))
+        return b"".join(lines)
     (value,) = documents
     indent = ctx.options.get("indent", "0")
     return _dumps(value, ctx, orjson.OPT_INDENT_2 if indent == "2" else 0)

@@ -5,6 +5,7 @@ list, dict with str keys; datetime/date/time/UUID for logical types) so C-backed
 hot path; see docs/architecture.md.
 """
 
+from convsvc.model.cancel import Cancelled, CancelToken
 from convsvc.model.codes import Code, Severity
 from convsvc.model.context import Context, Mode
 from convsvc.model.errors import ConversionError, InvalidInput, InvalidRequest, LimitExceeded, Unimplemented
@@ -12,6 +13,6 @@ from convsvc.model.limits import Limits
 from convsvc.model.report import Issue, Report
 
 __all__ = [
-    "Code", "Context", "ConversionError", "InvalidInput", "InvalidRequest", "Issue", "LimitExceeded",
-    "Limits", "Mode", "Report", "Severity", "Unimplemented",
+    "Cancelled", "CancelToken", "Code", "Context", "ConversionError", "InvalidInput", "InvalidRequest", "Issue",
+    "LimitExceeded", "Limits", "Mode", "Report", "Severity", "Unimplemented",
 ]

@@ -77,6 +77,23 @@ class Code(enum.Enum):
     JSON_MISSING_VALUE = 57, Severity.WARNING, "A missing value was replaced by null."
     JSON_MISSING_COLON = 58, Severity.WARNING, "A missing colon between key and value was added."
 
+    # -- XML (natural and XPath 3.1 mappings) ----------------------------------------------------
+    XML_DTD_FORBIDDEN = 70, Severity.ERROR, "A DOCTYPE (DTD, entity declarations, external subset) is refused: none is ever processed."
+    XML_JSON_INVALID = 71, Severity.ERROR, "XML in the XPath 3.1 JSON vocabulary breaks its schema or escaping rules (FOJS0006/FOJS0007)."
+    XML_MIXED_CONTENT = 72, Severity.WARNING, "Text mixed with child elements; its position among them is lost (joined under #text)."
+    XML_COMMENT_DROPPED = 73, Severity.WARNING, "An XML comment was dropped."
+    XML_PI_DROPPED = 74, Severity.WARNING, "An XML processing instruction was dropped."
+    XML_SIBLING_ORDER_LOST = 75, Severity.WARNING, "Same-named elements apart from each other were gathered into one array; their order among the others is lost."
+    XML_ARRAY_GUESSED = 76, Severity.INFO, "Without a schema, an element single here but repeated elsewhere was read as a single value."
+    XML_TEXT_NOT_TYPED = 77, Severity.INFO, "XML text that looks like a number or boolean was kept as a string (XML has no types without a schema)."
+    XML_TYPE_AS_TEXT = 78, Severity.INFO, "Numbers, booleans or dates were written as XML text; without a schema they read back as strings."
+    XML_ARRAY_OF_ONE = 79, Severity.WARNING, "A one-item array was written as one element, which reads back as a single value without a schema."
+    XML_EMPTY_CONTAINER = 80, Severity.WARNING, "An empty array (no element) or empty object (an empty element, read back as \"\") cannot round-trip."
+    XML_ANONYMOUS_ARRAY = 81, Severity.WARNING, "An array with no member name (top level, or inside an array) was written as <item> elements."
+    XML_NAME_ESCAPED = 82, Severity.WARNING, "A key that is not a valid XML name was escaped as _xHHHH_ (ISO/IEC 9075-14 style)."
+    XML_VALUE_DROPPED = 83, Severity.WARNING, "An @attribute or #text member holding null, an array or an object was left out: they hold text only."
+    XML_ROOT_ADDED = 84, Severity.WARNING, "The value is not an object with one member and no root option was given: wrapped in <root>."
+    XML_CHARACTER_REPLACED = 85, Severity.WARNING, "A character XML 1.0 cannot hold (control character, U+FFFE/U+FFFF, lone surrogate) became U+FFFD."
 
 def markdown_table() -> str:
     """Render the table as the Markdown of docs/issue-codes.md."""

@@ -12,6 +12,7 @@ import base64
 import binascii
 import datetime as dt
 import math
+import struct
 import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -25,6 +26,7 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _EPOCH_DATE = dt.date(1970, 1, 1)
 _UNIT_SECONDS = {"millis": 1_000, "micros": 1_000_000, "nanos": 1_000_000_000}
 _MAX_SAFE_FLOAT_INT = 2**53
+_MAX_FLOAT32 = 3.4028234663852886e38
 
 
 class Mismatch(Exception):
@@ -132,7 +134,16 @@ class _Conformer:
             return number
         self.fail(path, f"expected a number ({shape.kind.value}), got {_kind_of(value)}")
 
-    _float = _double
+    def _float(self, value, shape, path, depth):
+        number = self._double(value, shape, path, depth)
+        if math.isfinite(number):
+            if abs(number) > _MAX_FLOAT32:
+                self.fail(path, f"{number!r} does not fit a 32-bit float", Code.VALUE_OUT_OF_RANGE)
+            single = struct.unpack("<f", struct.pack("<f", number))[0]
+            if single != number:
+                self.note(Code.PRECISION_LOST, f"{number!r} rounded to the 32-bit float {single!r}", path)
+                return single
+        return number
 
     def _decimal(self, value, shape, path, depth):
         if isinstance(value, bool):
@@ -235,6 +246,7 @@ class _Conformer:
                 moment = moment.replace(tzinfo=None)
         else:
             self.fail(path, f"expected a timestamp, got {_kind_of(value)}")
+        moment = self._cut_to_millis(moment, shape, path)
         if local:
             if moment.tzinfo is not None:
                 self.fail(path, "expected a local timestamp (no offset), got one with an offset")
@@ -247,6 +259,13 @@ class _Conformer:
         return moment
 
     _local_timestamp = _timestamp
+
+    def _cut_to_millis(self, moment, shape, path):
+        """A millis type cannot hold microseconds: cutting them is a reported loss."""
+        if shape.unit == "millis" and moment.microsecond % 1000:
+            self.note(Code.PRECISION_LOST, f"{moment.isoformat()} cut to milliseconds", path)
+            return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+        return moment
 
     def _date(self, value, shape, path, depth):
         if isinstance(value, dt.datetime):
@@ -267,10 +286,10 @@ class _Conformer:
 
     def _time(self, value, shape, path, depth):
         if isinstance(value, dt.time):
-            return value
+            return self._cut_to_millis(value, shape, path)
         if isinstance(value, str):
             try:
-                return dt.time.fromisoformat(value)
+                return self._cut_to_millis(dt.time.fromisoformat(value), shape, path)
             except ValueError:
                 self.fail(path, f"expected an ISO 8601 time (hh:mm:ss[.ffffff]), got the string {value!r}")
         if isinstance(value, int) and not isinstance(value, bool):

@@ -6,6 +6,7 @@ import dataclasses
 import enum
 from collections.abc import Mapping
 
+from convsvc.model.cancel import CancelToken
 from convsvc.model.codes import Code, Severity
 from convsvc.model.errors import InvalidInput, LimitExceeded
 from convsvc.model.limits import Limits
@@ -30,10 +31,17 @@ class Context:
     options: Mapping[str, str] = dataclasses.field(default_factory=dict)
     source_format: str = ""
     schema: object | None = None  # a convsvc.schemas.CompiledSchema for this side, when given
+    reader_schema: object | None = None  # Avro, source side: a CompiledSchema to resolve the data to
+    cancel: CancelToken | None = None  # set by the caller (the server: deadline passed or client cancelled)
 
     @property
     def robust(self) -> bool:
         return self.mode is Mode.ROBUST
+
+    def checkpoint(self) -> None:
+        """Raise Cancelled when the caller has given up; codecs call it between records."""
+        if self.cancel is not None:
+            self.cancel.check()
 
     def issue(self, code: Code, message: str, *, path: str = "", data: bytes | None = None,
               offset: int | None = None, severity: Severity | None = None) -> Issue:

@@ -35,7 +35,8 @@ class Kind(enum.Enum):
     DATE = "date"
     TIME = "time"  # time of day; unit millis | micros
     UUID = "uuid"
-    DURATION = "duration"
+    DURATION = "duration"  # an exact span: seconds and nanoseconds (google.protobuf.Duration)
+    CALENDAR_DURATION = "calendar-duration"  # months, days, milliseconds (Avro duration)
     ANY = "any"  # anything JSON can hold (google.protobuf.Value/Struct, an absent JSON Schema)
 
 

@@ -27,7 +27,7 @@ _LOGICAL = {  # (logicalType, underlying type) -> (kind, unit)
     ("local-timestamp-nanos", "long"): (Kind.LOCAL_TIMESTAMP, "nanos"),
     ("uuid", "string"): (Kind.UUID, ""),
     ("uuid", "fixed"): (Kind.UUID, ""),
-    ("duration", "fixed"): (Kind.DURATION, ""),
+    ("duration", "fixed"): (Kind.CALENDAR_DURATION, ""),
 }
 
 

@@ -85,6 +85,22 @@ class IssueCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ISSUE_CODE_JSON_GARBAGE: _ClassVar[IssueCode]
     ISSUE_CODE_JSON_MISSING_VALUE: _ClassVar[IssueCode]
     ISSUE_CODE_JSON_MISSING_COLON: _ClassVar[IssueCode]
+    ISSUE_CODE_XML_DTD_FORBIDDEN: _ClassVar[IssueCode]
+    ISSUE_CODE_XML_JSON_INVALID: _ClassVar[IssueCode]
+    ISSUE_CODE_XML_MIXED_CONTENT: _ClassVar[IssueCode]
+    ISSUE_CODE_XML_COMMENT_DROPPED: _ClassVar[IssueCode]
+    ISSUE_CODE_XML_PI_DROPPED: _ClassVar[IssueCode]
+    ISSUE_CODE_XML_SIBLING_ORDER_LOST: _ClassVar[IssueCode]
+    ISSUE_CODE_XML_ARRAY_GUESSED: _ClassVar[IssueCode]
+    ISSUE_CODE_XML_TEXT_NOT_TYPED: _ClassVar[IssueCode]
+    ISSUE_CODE_XML_TYPE_AS_TEXT: _ClassVar[IssueCode]
+    ISSUE_CODE_XML_ARRAY_OF_ONE: _ClassVar[IssueCode]
+    ISSUE_CODE_XML_EMPTY_CONTAINER: _ClassVar[IssueCode]
+    ISSUE_CODE_XML_ANONYMOUS_ARRAY: _ClassVar[IssueCode]
+    ISSUE_CODE_XML_NAME_ESCAPED: _ClassVar[IssueCode]
+    ISSUE_CODE_XML_VALUE_DROPPED: _ClassVar[IssueCode]
+    ISSUE_CODE_XML_ROOT_ADDED: _ClassVar[IssueCode]
+    ISSUE_CODE_XML_CHARACTER_REPLACED: _ClassVar[IssueCode]
 FORMAT_UNSPECIFIED: Format
 FORMAT_JSON: Format
 FORMAT_YAML: Format
@@ -149,9 +165,25 @@ ISSUE_CODE_JSON_BOM: IssueCode
 ISSUE_CODE_JSON_GARBAGE: IssueCode
 ISSUE_CODE_JSON_MISSING_VALUE: IssueCode
 ISSUE_CODE_JSON_MISSING_COLON: IssueCode
+ISSUE_CODE_XML_DTD_FORBIDDEN: IssueCode
+ISSUE_CODE_XML_JSON_INVALID: IssueCode
+ISSUE_CODE_XML_MIXED_CONTENT: IssueCode
+ISSUE_CODE_XML_COMMENT_DROPPED: IssueCode
+ISSUE_CODE_XML_PI_DROPPED: IssueCode
+ISSUE_CODE_XML_SIBLING_ORDER_LOST: IssueCode
+ISSUE_CODE_XML_ARRAY_GUESSED: IssueCode
+ISSUE_CODE_XML_TEXT_NOT_TYPED: IssueCode
+ISSUE_CODE_XML_TYPE_AS_TEXT: IssueCode
+ISSUE_CODE_XML_ARRAY_OF_ONE: IssueCode
+ISSUE_CODE_XML_EMPTY_CONTAINER: IssueCode
+ISSUE_CODE_XML_ANONYMOUS_ARRAY: IssueCode
+ISSUE_CODE_XML_NAME_ESCAPED: IssueCode
+ISSUE_CODE_XML_VALUE_DROPPED: IssueCode
+ISSUE_CODE_XML_ROOT_ADDED: IssueCode
+ISSUE_CODE_XML_CHARACTER_REPLACED: IssueCode
 
 class FormatSpec(_message.Message):
-    __slots__ = ("format", "encoding", "options", "schema", "message_type")
+    __slots__ = ("format", "encoding", "options", "schema", "message_type", "reader_schema")
     class OptionsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -164,12 +196,14 @@ class FormatSpec(_message.Message):
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     SCHEMA_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    READER_SCHEMA_FIELD_NUMBER: _ClassVar[int]
     format: Format
     encoding: str
     options: _containers.ScalarMap[str, str]
     schema: SchemaRef
     message_type: str
-    def __init__(self, format: _Optional[_Union[Format, str]] = ..., encoding: _Optional[str] = ..., options: _Optional[_Mapping[str, str]] = ..., schema: _Optional[_Union[SchemaRef, _Mapping]] = ..., message_type: _Optional[str] = ...) -> None: ...
+    reader_schema: SchemaRef
+    def __init__(self, format: _Optional[_Union[Format, str]] = ..., encoding: _Optional[str] = ..., options: _Optional[_Mapping[str, str]] = ..., schema: _Optional[_Union[SchemaRef, _Mapping]] = ..., message_type: _Optional[str] = ..., reader_schema: _Optional[_Union[SchemaRef, _Mapping]] = ...) -> None: ...
 
 class SchemaRef(_message.Message):
     __slots__ = ("inline", "id", "subject")

@@ -1,0 +1,76 @@
+"""The store interface the registry core writes through, and `open_store` to pick one by URL.
+
+A store offers two kinds of transaction: `read()` (a consistent view) and `write()` (serialised
+against every other writer, in this process and in others sharing the database). Both yield a `Tx`
+whose methods are the only SQL the core ever causes; semantics (ids, versions, deletes, modes) live in
+convsvc/registry/core.py, not here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+from convsvc.registry.model import Reference, SchemaType, StoredSchema
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class VersionRow:
+    subject: str
+    version: int
+    schema_id: int
+    deleted: bool
+
+
+class Tx(Protocol):
+    # schemas (immutable by id)
+    def schema(self, schema_id: int) -> StoredSchema | None: ...
+    def schema_id_by_fingerprint(self, fingerprint: str) -> int | None: ...
+    def insert_schema(self, schema: StoredSchema, fingerprint: str, normalized_fingerprint: str) -> None: ...
+    def delete_schema(self, schema_id: int) -> None: ...
+    def allocate_id(self) -> int: ...
+    def reserve_ids_through(self, schema_id: int) -> None: ...
+    def max_id(self) -> int: ...
+    # subjects and versions
+    def versions(self, subject: str) -> list[VersionRow]: ...
+    def version_rows_for_schema(self, schema_id: int) -> list[VersionRow]: ...
+    def matching_versions(self, subject: str, fingerprint: str, normalized: bool) -> list[VersionRow]: ...
+    def insert_version(self, row: VersionRow) -> None: ...
+    def mark_deleted(self, subject: str, version: int) -> None: ...
+    def delete_version(self, subject: str, version: int) -> None: ...
+    def subjects(self, include_deleted: bool) -> list[str]: ...
+    def referencing_schema_ids(self, subject: str, version: int) -> list[int]: ...
+    def subject_count(self) -> int: ...
+    # settings ('' is the global row)
+    def setting(self, table: str, subject: str) -> str | None: ...
+    def set_setting(self, table: str, subject: str, value: str) -> None: ...
+    def delete_setting(self, table: str, subject: str) -> None: ...
+    def settings(self, table: str) -> dict[str, str]: ...
+
+
+class Store(Protocol):
+    kind: str
+
+    def read(self) -> AbstractContextManager[Tx]: ...
+    def write(self) -> AbstractContextManager[Tx]: ...
+    def close(self) -> None: ...
+
+
+def open_store(url: str) -> Store:
+    """`sqlite:///path/registry.db` (or a plain path) or `postgresql://...` (psycopg 3 pool)."""
+    if url.startswith(("postgresql://", "postgres://")):
+        from convsvc.registry.stores.postgres import PostgresStore
+
+        return PostgresStore(url)
+    from convsvc.registry.stores.sqlite import SqliteStore
+
+    return SqliteStore(url.removeprefix("sqlite://") if url.startswith("sqlite://") else url)
+
+
+def refs_of(rows: Iterator[tuple]) -> tuple[Reference, ...]:
+    return tuple(Reference(name, subject, version) for name, subject, version in rows)
+
+
+__all__ = ["Store", "Tx", "VersionRow", "open_store", "SchemaType"]
