@@ -8,13 +8,22 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 from convsvc.formats import FORMATS, PLANNED_FORMATS
 from convsvc.model import (
-    CancelToken, Code, Context, InvalidInput, InvalidRequest, Issue, Limits, Mode, Report, Severity, Unimplemented,
+    CancelToken, Code, Context, InvalidInput, InvalidRequest, Issue, Limits, Mode, NotFound, Report, Severity,
+    Unimplemented,
 )
 from convsvc.schemas import CompiledSchema, SchemaError, SchemaSource, compile_schema
+
+
+class SchemaResolver(Protocol):
+    """Where schema references by id or subject are looked up (the registry); LookupError if absent."""
+
+    def source_by_id(self, schema_id: int, message_type: str = "") -> SchemaSource: ...
+
+    def source_by_subject(self, subject: str, version: int = 0, message_type: str = "") -> SchemaSource: ...
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -80,8 +89,9 @@ class _Side:
 class Engine:
     """Converts payloads under one set of limits."""
 
-    def __init__(self, limits: Limits | None = None) -> None:
+    def __init__(self, limits: Limits | None = None, schemas: SchemaResolver | None = None) -> None:
         self.limits = limits or Limits()
+        self.schemas = schemas
 
     def convert(self, request: ConvertRequest, cancel: CancelToken | None = None) -> ConvertResult:
         """Convert one payload; `cancel` (set by the caller) stops the work between records (Cancelled)."""
@@ -143,21 +153,32 @@ class Engine:
 
     def _schema(self, ref: SchemaRef, spec: FormatSpec, codec: ModuleType, field: str) -> CompiledSchema:
         """Compile (once per process: cached by content) the schema a reference names."""
-        if ref.kind != "inline":
-            raise Unimplemented(Issue(Code.UNIMPLEMENTED, field,
-                                      f"schema references by {ref.kind} need the schema registry, "
-                                      "which this server does not have yet; pass the schema inline"))
         accepted = getattr(codec, "SCHEMA_TYPES", ())
-        schema_type = ref.inline_type or (accepted[0] if accepted else "")
-        if schema_type not in accepted:
+        if ref.kind == "inline":
+            source = SchemaSource(type=ref.inline_type or (accepted[0] if accepted else ""),
+                                  text=ref.inline_text or "", message_type=spec.message_type)
+        else:
+            source = self._look_up(ref, spec, field)
+        if source.type not in accepted:
             raise InvalidRequest(Issue(Code.INVALID_SCHEMA, field,
                                        f"{codec.NAME} uses {' or '.join(accepted) or 'no'} schemas, "
-                                       f"not {schema_type or 'untyped'} ones"))
+                                       f"not {source.type or 'untyped'} ones"))
         try:
-            return compile_schema(SchemaSource(type=schema_type, text=ref.inline_text or "",
-                                               message_type=spec.message_type))
+            return compile_schema(source)
         except SchemaError as error:
             raise InvalidRequest(Issue(Code.INVALID_SCHEMA, f"{field}{error.path}", str(error))) from None
+
+    def _look_up(self, ref: SchemaRef, spec: FormatSpec, field: str) -> SchemaSource:
+        """A registry reference: by global id, or by subject and version (0 = latest)."""
+        if self.schemas is None:
+            raise Unimplemented(Issue(Code.UNIMPLEMENTED, field, f"this engine has no schema registry to look "
+                                      f"the schema up by {ref.kind}; pass the schema inline"))
+        try:
+            if ref.kind == "id":
+                return self.schemas.source_by_id(ref.id, spec.message_type)
+            return self.schemas.source_by_subject(ref.subject, ref.version, spec.message_type)
+        except LookupError as error:
+            raise NotFound(Issue(Code.SCHEMA_NOT_FOUND, field, str(error).strip("'\""))) from None
 
 
 def _validate(documents: list[Any], side: _Side, field: str) -> None:

@@ -71,7 +71,8 @@ def test_sigterm_lets_every_in_flight_call_finish_and_exits_zero(tmp_path):
                 failures += received != expected
             burst.join(60)
             assert failures == 0
-            assert outcomes and set(outcomes) <= {"ok", grpc.StatusCode.UNAVAILABLE}
+            # Not provably in flight: a call that races the stop itself is refused, never half-done.
+            assert outcomes and set(outcomes) <= {"ok", grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED}
         assert server.process.wait(30) == 0
         assert "stopped" in server.log()
     finally:

@@ -40,6 +40,7 @@ class Code(enum.Enum):
     SCHEMA_VIOLATION = 10, Severity.ERROR, "The value does not match the schema."
     INVALID_SCHEMA = 11, Severity.ERROR, "The schema itself is invalid or of a type this format cannot use."
     VALUE_OUT_OF_RANGE = 12, Severity.ERROR, "A value does not fit its target type (e.g. 2^70 into int64)."
+    SCHEMA_NOT_FOUND = 13, Severity.ERROR, "No schema has the id or subject and version the request names."
     # -- losses and coercions: ROBUST reports them, FRAGILE refuses -----------------------------
     DUPLICATE_KEY = 20, Severity.WARNING, "A mapping repeats a key; the last value is kept."
     NON_STRING_KEY = 21, Severity.WARNING, "A mapping key is not a string; it was converted to text."

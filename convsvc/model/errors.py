@@ -41,5 +41,9 @@ class LimitExceeded(ConversionError):
         super().__init__(issue)
 
 
+class NotFound(ConversionError):
+    """A schema the request names does not exist (NOT_FOUND)."""
+
+
 class Unimplemented(ConversionError):
     """The request asks for something not built yet (UNIMPLEMENTED)."""

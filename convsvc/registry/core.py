@@ -135,6 +135,11 @@ class Registry:
             schema = tx.schema(row.schema_id)
         return SubjectVersion(subject, row.version, schema, row.deleted)
 
+    def dependencies(self, schema: StoredSchema) -> list[Dependency]:
+        """A schema's references, resolved transitively, dependencies first."""
+        with self.store.read() as tx:
+            return self._dependencies(tx, schema.references, schema.type)
+
     def compiled(self, schema_id: int) -> Parsed:
         """The parsed form of a stored schema (fastavro schema, ProtoSchema, JsonSchemaDoc), cached
         per process by id without invalidation: a schema never changes under its id."""

@@ -26,6 +26,16 @@ class SchemaError(ValueError):
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Reference:
+    """A schema another one refers to: by the name the referrer uses (an Avro full name, a .proto
+    import path, a JSON Schema $ref), with its type and text."""
+
+    name: str
+    type: str
+    text: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class SchemaSource:
     """What a request or the registry hands over: the schema's type and text (or descriptor set)."""
 
@@ -33,11 +43,15 @@ class SchemaSource:
     text: str = ""
     descriptor_set: bytes = b""  # Protobuf alternative to text: a serialized FileDescriptorSet
     message_type: str = ""  # Protobuf: the full name of the message to use
+    references: tuple[Reference, ...] = ()  # resolved references, dependencies first
 
     @property
     def digest(self) -> str:
         hasher = hashlib.sha256()
-        for part in (self.type, self.text, self.descriptor_set.hex(), self.message_type):
+        parts = [self.type, self.text, self.descriptor_set.hex(), self.message_type]
+        for reference in self.references:
+            parts += [reference.name, reference.type, reference.text]
+        for part in parts:
             hasher.update(part.encode())
             hasher.update(b"\0")
         return hasher.hexdigest()

@@ -33,11 +33,17 @@ _LOGICAL = {  # (logicalType, underlying type) -> (kind, unit)
 
 def compile(source: SchemaSource) -> CompiledSchema:
     schema = parse_json(source.text)
+    named: dict = {}
+    translator = _Translator()
     try:
-        parsed = fastavro.parse_schema(schema)
+        for reference in source.references:  # named types the schema uses by name, dependencies first
+            dependency = parse_json(reference.text)
+            fastavro.parse_schema(dependency, named_schemas=named)
+            translator.shape(dependency, "")
+        parsed = fastavro.parse_schema(schema, named_schemas=named)
     except (SchemaParseException, ValueError, TypeError, KeyError) as error:
         raise SchemaError(f"invalid Avro schema: {error}") from None
-    return CompiledSchema(source=source, shape=_Translator().shape(schema, ""), compiled=parsed)
+    return CompiledSchema(source=source, shape=translator.shape(schema, ""), compiled=parsed)
 
 
 def parse_json(text: str) -> Any:

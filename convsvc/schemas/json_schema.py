@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 import jsonschema
+import referencing
+import referencing.jsonschema
 from jsonschema import Draft7Validator, Draft202012Validator
 
 from convsvc.model.shape import NO_DEFAULT, Field, Kind, Shape
@@ -29,8 +31,22 @@ def compile(source: SchemaSource) -> CompiledSchema:
     except jsonschema.SchemaError as error:
         path = "/" + "/".join(str(part) for part in error.absolute_path) if error.absolute_path else ""
         raise SchemaError(f"invalid JSON Schema: {error.message}", path) from None
-    validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+    validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER,
+                                registry=_references(source, validator_class))
     return CompiledSchema(source=source, shape=_Translator(schema).shape(schema), compiled=validator)
+
+
+def _references(source: SchemaSource, validator_class: Any) -> referencing.Registry:
+    """Referenced schemas by the name a $ref uses; nothing is ever fetched from the network."""
+    dialect = referencing.jsonschema.specification_with(validator_class.META_SCHEMA["$schema"])
+    resources = []
+    for reference in source.references:
+        try:
+            contents = json.loads(reference.text)
+        except json.JSONDecodeError as error:
+            raise SchemaError(f"referenced schema {reference.name!r} is not JSON: {error}") from None
+        resources.append((reference.name, referencing.Resource.from_contents(contents, default_specification=dialect)))
+    return referencing.Registry().with_resources(resources)
 
 
 def violations(validator: Any, value: Any) -> list[tuple[str, str]]:

@@ -56,7 +56,7 @@ def descriptor_set_of(source: SchemaSource) -> descriptor_pb2.FileDescriptorSet:
         except Exception as error:  # DecodeError: not a FileDescriptorSet
             raise SchemaError(f"descriptor_set is not a serialized FileDescriptorSet: {error}") from None
         return file_set
-    return compile_proto_text(source.text)
+    return compile_proto_text(source.text, {reference.name: reference.text for reference in source.references})
 
 
 def compile_proto_text(text: str, imports: dict[str, str] | None = None) -> descriptor_pb2.FileDescriptorSet:
