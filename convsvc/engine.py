@@ -15,6 +15,7 @@ from convsvc.model import (
     CancelToken, Code, Context, InvalidInput, InvalidRequest, Issue, Limits, Mode, NotFound, Report, Severity,
     Unimplemented,
 )
+from convsvc.model.values import json_form
 from convsvc.schemas import CompiledSchema, SchemaError, SchemaSource, compile_schema
 
 
@@ -102,12 +103,13 @@ class Engine:
         if len(request.payload) > self.limits.max_message_bytes:
             raise decode_ctx.over_limit("max_message_bytes", f"payload of {len(request.payload)} bytes")
         decode_ctx.checkpoint()  # the call may have waited for a worker thread until past its deadline
-        documents = source.codec.decode(request.payload, decode_ctx)
+        documents = _in_schema_form(source.codec.decode(request.payload, decode_ctx), source)
         decode_ctx.checkpoint()
         _validate(documents, source, "source")
         _refuse_losses(request.mode, report)
         encode_ctx = self._context(request.mode, report, target, source_format=source.codec.NAME, cancel=cancel)
         documents = _fit_document_count(documents, target, encode_ctx)
+        documents = _in_schema_form(documents, target)
         _validate(documents, target, "target")
         payload = target.codec.encode(documents, encode_ctx)
         _refuse_losses(request.mode, report)
@@ -179,6 +181,14 @@ class Engine:
             return self.schemas.source_by_subject(ref.subject, ref.version, spec.message_type)
         except LookupError as error:
             raise NotFound(Issue(Code.SCHEMA_NOT_FOUND, field, str(error).strip("'\""))) from None
+
+
+def _in_schema_form(documents: list[Any], side: _Side) -> list[Any]:
+    """A JSON Schema describes the JSON form of a document: a side that has one gets typed values
+    (timestamps, bytes, UUIDs from Avro or Protobuf) in their documented text forms."""
+    if side.schema is None or side.schema.source.type != "json":
+        return documents
+    return [json_form(document) for document in documents]
 
 
 def _validate(documents: list[Any], side: _Side, field: str) -> None:
@@ -259,7 +269,9 @@ class StreamConversion:
         try:
             payloads = []
             for value in self._source.codec.decode(data, self._context(report, self._source)):
+                [value] = _in_schema_form([value], self._source)
                 _validate([value], self._source, "source")
+                [value] = _in_schema_form([value], self._target)
                 _validate([value], self._target, "target")
                 _refuse_losses(self._mode, report)
                 payloads.append(self._target.codec.encode_record(value, self._context(report, self._target)))

@@ -40,6 +40,7 @@ from convsvc.model.positions import child_pointer
 
 NAME = "yaml"
 DESCRIPTION = "YAML 1.2 (core schema): a stream of zero or more documents; anchors and aliases, core tags only."
+SCHEMA_TYPES = ("json",)  # JSON Schema validates YAML documents as it does JSON ones (in the engine)
 ENCODINGS = {
     "yaml": Encoding(
         name="yaml",

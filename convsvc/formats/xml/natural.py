@@ -176,6 +176,8 @@ class _Reader:
                 self.find(Code.XML_MIXED_CONTENT, el, path, "/" + TEXT_KEY, None)
                 self.check_text(joined, el, "/" + TEXT_KEY)
                 out[TEXT_KEY] = joined
+        if shape is not None:
+            out = _with_empty_arrays(out, shape)
         return out
 
     def check_text(self, text: str, el: etree._Element, suffix: str, typed: bool = True) -> None:
@@ -297,6 +299,29 @@ def _field(shape: Shape, key: str) -> tuple[str, Shape | None, bool]:
     return name, member, False
 
 
+def _schema_says(shape: Shape | None, key: str, kind: Kind) -> bool:
+    field = member_shape(shape, key)
+    return field is not None and field[1] is not None and field[1].without_null().kind is kind
+
+
+def _with_empty_arrays(out: dict, shape: Shape) -> dict:
+    """An array field with no element at all is the empty array where the schema says array; it
+    takes its place in the schema's field order."""
+    shape = shape.without_null()
+    if shape.kind is not Kind.RECORD or all(
+            field.name in out or field.shape.without_null().kind is not Kind.ARRAY for field in shape.fields):
+        return out
+    ordered: dict = {}
+    for field in shape.fields:
+        if field.name in out:
+            ordered[field.name] = out[field.name]
+        elif field.shape.without_null().kind is Kind.ARRAY:
+            ordered[field.name] = []
+    for key, value in out.items():  # members the schema does not name keep their order, after the rest
+        ordered.setdefault(key, value)
+    return ordered
+
+
 def typed_text(text: str, shape: Shape) -> Any:
     """Element or attribute text read as the type the schema gives it: the schema is what gives XML
     text a type. Text that does not parse as that type stays a string for conform() to refuse
@@ -320,6 +345,8 @@ def typed_text(text: str, shape: Shape) -> Any:
         return Decimal(lexical) if _DOUBLE_TEXT.fullmatch(lexical) and "N" not in lexical and len(lexical) <= 4300 else text
     if kind is Kind.NULL:
         return None if not lexical else text
+    if (kind is Kind.MAP or kind is Kind.RECORD) and not lexical:
+        return {}  # an empty element is the empty object where the schema says object
     return text
 
 
@@ -493,11 +520,12 @@ class _Writer:
                 else:
                     text = self.scalar(item, (path, key))
             elif not item and isinstance(item, (list, tuple)):
-                self.note(Code.XML_EMPTY_CONTAINER, "an empty array has no element to write; the member is left out",
-                          (path, key))
+                if not _schema_says(shape, key, Kind.ARRAY):  # with a schema the reader restores []
+                    self.note(Code.XML_EMPTY_CONTAINER, "an empty array has no element to write; the member is "
+                              "left out", (path, key))
             else:
                 members.append((key, item))
-        if not value:
+        if not value and (shape is None or shape.without_null().kind not in (Kind.MAP, Kind.RECORD)):
             self.note(Code.XML_EMPTY_CONTAINER, 'an empty object is written as an empty element, which reads back '
                       'as ""', path)
         if not members and not text:
