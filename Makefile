@@ -15,7 +15,7 @@ GRPCURL := $(TOOLS)/bin/grpcurl
 HEALTH_PROBE := $(TOOLS)/bin/grpc-health-probe
 export PATH := $(TOOLS)/bin:$(TOOLS)/npm/node_modules/.bin:$(PATH)
 
-.PHONY: help serve test venv stubs check-stubs lint tools docs clean services-start services-stop
+.PHONY: help serve test venv stubs check-stubs lint tools docs clean services-start services-stop vectors
 
 help:
 	@echo "make serve   set everything up and run the server on 127.0.0.1:50051 (embedded defaults)"
@@ -70,3 +70,7 @@ services-stop:
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .hypothesis
+
+## Regenerate corpus/vectors from the engine after an intended change (review the diff like code).
+vectors: venv
+	$(PY) scripts/gen_vectors.py
