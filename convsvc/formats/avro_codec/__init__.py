@@ -26,27 +26,18 @@ NAME = "avro"
 DESCRIPTION = "Apache Avro: binary, Object Container File, single-object and JSON encodings"
 SCHEMA_TYPES = ("avro",)
 SINGLE_OBJECT_MAGIC = b"\xc3\x01"
-_READER_OPTION = {"reader_schema": "Avro schema (JSON text) to read the data as: schema resolution "
-                                   "against the writer schema (decode only)"}
 ENCODINGS = {
     "binary": Encoding("binary", "one datum in Avro binary, no header (the schema is required); as a "
-                       "stream, each datum follows its length as an Avro long", options=_READER_OPTION),
+                       "stream, each datum follows its length as an Avro long"),
     "ocf": Encoding("ocf", "Object Container File: the writer schema in the header, each record one "
                     "document", multi_document=True,
-                    options={"codec": "null (default), deflate, snappy or zstandard (encode only)", **_READER_OPTION}),
+                    options={"codec": "null (default), deflate, snappy or zstandard (encode only)"}),
     "single-object": Encoding("single-object", "C3 01, the schema's CRC-64-AVRO fingerprint, then the "
                               "binary datum (the schema is required); as a stream, each message follows "
-                              "its length as an Avro long", options=_READER_OPTION),
+                              "its length as an Avro long"),
     "json": Encoding("json", "the Avro JSON encoding (unions as {\"branch\": value}, bytes as code points "
-                     "0-255), one datum per line", multi_document=True, options=_READER_OPTION),
+                     "0-255), one datum per line", multi_document=True),
 }
-
-
-def _checkpoint(ctx: Context) -> None:
-    """Stop between records when the caller has given up (deadline passed, client cancelled)."""
-    checkpoint = getattr(ctx, "checkpoint", None)
-    if checkpoint is not None:
-        checkpoint()
 
 
 # -- schemas -------------------------------------------------------------------------------------
@@ -63,30 +54,19 @@ def _writer_schema(ctx: Context, field: str) -> CompiledSchema:
     return ctx.schema
 
 
-def _reader_schema(ctx: Context, given: CompiledSchema | str | None) -> CompiledSchema | None:
-    """The reader schema: a parameter (engine seam) or the `reader_schema` option (inline JSON)."""
-    given = given if given is not None else getattr(ctx, "reader_schema", None)  # the engine's, when it has one
-    if isinstance(given, CompiledSchema):
-        return given
-    text = given if isinstance(given, str) else ctx.options.get("reader_schema")
-    if not text:
-        return None
-    try:
-        return compile_schema(SchemaSource("avro", text))
-    except SchemaError as error:
-        raise InvalidRequest(Issue(Code.INVALID_SCHEMA, f"source.options.reader_schema{error.path}",
-                                   f"reader schema: {error}")) from None
+def _reader_schema(ctx: Context) -> CompiledSchema | None:
+    """The reader schema for Avro schema resolution (FormatSpec.reader_schema, compiled by the engine)."""
+    return ctx.reader_schema
 
 
 # -- decoding --------------------------------------------------------------------------------------
 
-def decode(data: bytes, ctx: Context, reader_schema: CompiledSchema | str | None = None) -> list[Any]:
-    """The documents of a payload in ctx.encoding, read as `reader_schema` (or the reader_schema
-    option) when given: Avro schema resolution."""
+def decode(data: bytes, ctx: Context) -> list[Any]:
+    """The documents of a payload in ctx.encoding, resolved to ctx.reader_schema when one is given."""
     if len(data) > ctx.limits.max_message_bytes:
         raise ctx.over_limit("max_message_bytes", f"payload of {len(data)} bytes")
     encoding = ctx.encoding or "binary"
-    reader = _reader_schema(ctx, reader_schema)
+    reader = _reader_schema(ctx)
     if encoding == "ocf":
         return _decode_ocf(data, ctx, reader)
     writer = _writer_schema(ctx, "source")
@@ -179,7 +159,7 @@ def _decode_ocf(data: bytes, ctx: Context, reader: CompiledSchema | None) -> lis
     budget = limits.max_message_bytes
     try:
         for block in container.iter_blocks(data, header, budget, limits.max_documents):
-            _checkpoint(ctx)
+            ctx.checkpoint()
             budget -= len(block.data)
             values.extend(_read_datums(block.data, block.count, plan, reader, ctx,
                                        base=block.data_offset if header.codec == "null" else block.offset))
@@ -202,7 +182,7 @@ def _decode_json(data: bytes, ctx: Context, writer: CompiledSchema, reader: Comp
     converter = json_encoding.Reader(plan.named, ctx)
     values = []
     for index, (document, offset) in enumerate(documents):
-        _checkpoint(ctx)
+        ctx.checkpoint()
         prefix = f"/{index}" if len(documents) > 1 else ""
         try:
             values.append(converter.read(document, plan.parsed, prefix))
@@ -272,7 +252,7 @@ def _encode_single(document: Any, schema: CompiledSchema, plan: Plan, ctx: Conte
 
 
 def _datum_bytes(value: Any, schema: CompiledSchema, plan: Plan, ctx: Context, path: str) -> bytes:
-    _checkpoint(ctx)
+    ctx.checkpoint()
     return _datum_bytes_conformed(conform(value, schema.shape, ctx, path), plan, ctx, path)
 
 
