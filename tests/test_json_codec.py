@@ -227,3 +227,29 @@ def test_any_values_survive_json_lines(values):
     text = b"".join(json.dumps(value).encode() + b"\n" for value in values)
     out = convert(text, source=JSONL, target=JSONL).payload
     assert [json.loads(line) for line in out.splitlines()] == values
+
+
+# -- ROBUST: what strict parsing refuses goes to the repairer -----------------------------------
+
+def test_robust_mode_repairs_broken_json_and_reports_each_repair_with_its_position():
+    result = convert(b'{a: 1, "b": [1, 2,], // note\n"c": None}', mode="robust")
+    assert result.payload == b'{"a":1,"b":[1,2],"c":null}'
+    assert [(i.code, i.path, i.line, i.column) for i in result.report] == [
+        (Code.JSON_UNQUOTED_KEY, "/a", 1, 2), (Code.JSON_TRAILING_COMMA, "/b", 1, 18),
+        (Code.JSON_COMMENT, "", 1, 22), (Code.JSON_PYTHON_LITERAL, "/c", 2, 6)]
+
+
+def test_the_same_broken_json_is_refused_in_fragile_mode():
+    assert refusal(b'{a: 1}').issues[0].code is Code.SYNTAX_ERROR
+
+
+def test_robust_json_lines_repairs_are_placed_in_the_whole_payload():
+    result = convert(b'{"a": 1}\n{b: 2,}\n', source=JSONL, target=JSONL, mode="robust")
+    assert result.payload == b'{"a":1}\n{"b":2}\n'
+    assert [(i.code, i.offset, i.line, i.column) for i in result.report] == [
+        (Code.JSON_UNQUOTED_KEY, 10, 2, 2), (Code.JSON_TRAILING_COMMA, 14, 2, 6)]
+
+
+def test_robust_mode_never_repairs_around_a_limit():
+    with pytest.raises(LimitExceeded):
+        convert(b"[" * 100_000, mode="robust")

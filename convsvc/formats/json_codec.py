@@ -8,6 +8,7 @@ turns them into floats), and the configured depth / number / string limits.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import math
 import re
@@ -18,8 +19,9 @@ from typing import Any
 import orjson
 
 from convsvc.formats.codec import Encoding
-from convsvc.model import Code, Context
-from convsvc.model.positions import child_pointer
+from convsvc.formats.repair import repair
+from convsvc.model import Code, Context, InvalidInput, Issue, LimitExceeded
+from convsvc.model.positions import child_pointer, line_column
 
 NAME = "json"
 DESCRIPTION = "JSON (RFC 8259) and JSON Lines"
@@ -46,7 +48,32 @@ def decode(data: bytes, ctx: Context) -> list[Any]:
     _check_size(data, ctx)
     if ctx.encoding == "jsonl":
         return [value for value, _ in _decode_lines(data, ctx)]
-    return [decode_value(data, ctx)]
+    return [_decode_or_repair(data, ctx)]
+
+
+def _decode_or_repair(data: bytes, ctx: Context, base: bytes | None = None, base_offset: int = 0) -> Any:
+    """Strict first; in ROBUST mode, what strict parsing refuses goes to the repairer (docs/repair.md),
+    which never changes what strict parsing accepts. Limits are never repaired around."""
+    if not ctx.robust:
+        return decode_value(data, ctx, base, base_offset)
+    try:
+        return decode_value(data, ctx, base, base_offset)
+    except LimitExceeded:
+        raise
+    except InvalidInput:
+        first_new = len(ctx.report)
+        value = repair(data, ctx)
+        if base is not None:  # a JSON Lines record: place its repairs in the whole payload
+            ctx.report.issues[first_new:] = [_placed(issue, base, base_offset) for issue in ctx.report.issues[first_new:]]
+        return value
+
+
+def _placed(issue: Issue, base: bytes, base_offset: int) -> Issue:
+    if issue.offset is None:
+        return issue
+    offset = issue.offset + base_offset
+    line, column = line_column(base, offset)
+    return dataclasses.replace(issue, offset=offset, line=line, column=column)
 
 
 def decode_value(data: bytes, ctx: Context, base: bytes | None = None, base_offset: int = 0) -> Any:
@@ -99,7 +126,7 @@ def _decode_lines(data: bytes, ctx: Context):
         if count > ctx.limits.max_documents:
             raise ctx.over_limit("max_documents", f"more than {ctx.limits.max_documents} JSON Lines records",
                                  data=data, offset=start)
-        yield decode_value(line, ctx, base=data, base_offset=start), start
+        yield _decode_or_repair(line, ctx, base=data, base_offset=start), start
 
 
 def _check_size(data: bytes, ctx: Context) -> None:
