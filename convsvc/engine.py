@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from types import ModuleType
 from typing import Any, Protocol
 
-from convsvc.formats import FORMATS, PLANNED_FORMATS
+from convsvc.formats import FORMATS
 from convsvc.model import (
     CancelToken, Code, Context, InvalidInput, InvalidRequest, Issue, Limits, Mode, NotFound, Report, Severity,
     Unimplemented,
@@ -99,7 +99,8 @@ class Engine:
         source = self._resolve(request.source, "source")
         target = self._resolve(request.target, "target")
         report = Report()
-        decode_ctx = self._context(request.mode, report, source, source_format=source.codec.NAME, cancel=cancel)
+        decode_ctx = self._context(request.mode, report, source, source_format=source.codec.NAME, cancel=cancel,
+                                   target=target)
         if len(request.payload) > self.limits.max_message_bytes:
             raise decode_ctx.over_limit("max_message_bytes", f"payload of {len(request.payload)} bytes")
         decode_ctx.checkpoint()  # the call may have waited for a worker thread until past its deadline
@@ -121,16 +122,15 @@ class Engine:
                                 cancel)
 
     def _context(self, mode: Mode, report: Report, side: _Side, source_format: str,
-                 cancel: CancelToken | None = None) -> Context:
+                 cancel: CancelToken | None = None, target: _Side | None = None) -> Context:
         return Context(mode=mode, limits=self.limits, report=report, encoding=side.encoding,
                        options=side.options, source_format=source_format, schema=side.schema,
-                       reader_schema=side.reader_schema, cancel=cancel)
+                       reader_schema=side.reader_schema, cancel=cancel,
+                       target_format=target.codec.NAME if target is not None else "",
+                       target_encoding=target.encoding if target is not None else "")
 
     def _resolve(self, spec: FormatSpec, field: str) -> _Side:
         name = (spec.format or "").lower()
-        if name in PLANNED_FORMATS:
-            raise Unimplemented(Issue(Code.UNIMPLEMENTED, f"{field}.format",
-                                      f"format {name!r} is not available in this build yet"))
         codec = FORMATS.get(name)
         if codec is None:
             known = ", ".join(FORMATS)
@@ -284,7 +284,7 @@ class StreamConversion:
 
     def _context(self, report: Report, side: _Side) -> Context:
         return self._engine._context(self._mode, report, side, source_format=self._source.codec.NAME,
-                                     cancel=self._cancel)
+                                     cancel=self._cancel, target=self._target if side is self._source else None)
 
 
 def list_formats() -> list[dict]:

@@ -15,8 +15,11 @@ _SCHEMA_TYPES = {pb.SCHEMA_TYPE_AVRO: "avro", pb.SCHEMA_TYPE_PROTOBUF: "protobuf
 
 
 def format_name(value: int) -> str:
-    """FORMAT_JSON -> "json"."""
-    return pb.Format.Name(value).removeprefix("FORMAT_").lower()
+    """FORMAT_JSON -> "json"; a number this server's contract does not know -> "" (refused later)."""
+    try:
+        return pb.Format.Name(value).removeprefix("FORMAT_").lower()
+    except ValueError:
+        return ""
 
 
 def format_value(name: str) -> int:
@@ -35,6 +38,9 @@ def mode_to_proto(mode: Mode) -> int:
 def format_spec_from_proto(spec: pb.FormatSpec, field: str) -> FormatSpec:
     if spec.format == pb.FORMAT_UNSPECIFIED:
         raise InvalidRequest(Issue(Code.INVALID_REQUEST, f"{field}.format", f"{field}.format is required"))
+    if not format_name(spec.format):
+        raise InvalidRequest(Issue(Code.INVALID_REQUEST, f"{field}.format",
+                                   f"{field}.format {spec.format} is not a format this server knows"))
     return FormatSpec(format=format_name(spec.format), encoding=spec.encoding, options=dict(spec.options),
                       schema=_schema_ref(spec.schema) if spec.HasField("schema") else None,
                       message_type=spec.message_type,

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import convsvc
 from convsvc.engine import FormatSpec
-from convsvc.formats import PLANNED_FORMATS, json_codec
+from convsvc.formats import json_codec
 from convsvc.model import Code, Context, InvalidInput, InvalidRequest, LimitExceeded, Limits, Mode, Unimplemented
 
 JSON = FormatSpec("json")
@@ -129,12 +129,6 @@ def test_unknown_option_is_an_invalid_request():
     with pytest.raises(InvalidRequest) as caught:
         convert(b"1", target=FormatSpec("json", options={"colour": "red"}))
     assert caught.value.issues[0].path == "target.options"
-
-
-def test_formats_of_later_issues_answer_unimplemented():
-    with pytest.raises(Unimplemented) as caught:
-        convert(b"1", target=FormatSpec(PLANNED_FORMATS[0]))
-    assert caught.value.issues[0].path == "target.format"
 
 
 # -- limits -------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from grpc_status import rpc_status
 
-from convsvc.formats import PLANNED_FORMATS
 from convsvc.v1 import conversion_pb2 as pb
 
 JSON = pb.FormatSpec(format=pb.FORMAT_JSON)
@@ -94,10 +93,10 @@ def test_registry_schema_reference_answers_unimplemented(stub):
     assert details(error)["BadRequest"].field_violations[0].field == "target.schema"
 
 
-def test_format_not_built_yet_answers_unimplemented(stub):
-    planned = pb.Format.Value("FORMAT_" + PLANNED_FORMATS[0].upper())
-    error = refuse(stub, pb.ConvertRequest(source=JSON, target=pb.FormatSpec(format=planned), payload=b"1"))
-    assert error.code() == grpc.StatusCode.UNIMPLEMENTED
+def test_format_value_unknown_to_the_server_is_invalid_argument(stub):
+    error = refuse(stub, pb.ConvertRequest(source=JSON, target=pb.FormatSpec(format=99), payload=b"1"))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert details(error)["BadRequest"].field_violations[0].field == "target.format"
 
 
 def test_list_formats_names_json_and_yaml_with_their_encodings(stub):
@@ -163,13 +162,13 @@ def test_stream_in_fragile_mode_ends_with_the_refusal_of_the_bad_record(stub):
 
 
 def test_stream_in_robust_mode_reports_the_bad_record_and_goes_on(stub):
-    items = [("record", b"1"), ("record", b"[1,"), ("record", b"3")]
+    items = [("record", b"1"), ("record", b'["\\ud800"]'), ("record", b"3")]  # a lone surrogate: no repair
     spec = pb.StreamSpec(source=JSON, target=JSONL, mode=pb.MODE_ROBUST)
     responses = list(stub.ConvertStream(stream_requests(spec, items), timeout=10))
     assert [r.WhichOneof("result") for r in responses] == ["record", "error", "record"]
     error = responses[1].error
     assert error.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
-    assert error.issues[0].code == pb.ISSUE_CODE_SYNTAX_ERROR
+    assert error.issues[0].code == pb.ISSUE_CODE_LONE_SURROGATE
 
 
 def test_stream_without_a_spec_first_is_invalid_argument(stub):

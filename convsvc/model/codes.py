@@ -95,6 +95,10 @@ class Code(enum.Enum):
     XML_VALUE_DROPPED = 83, Severity.WARNING, "An @attribute or #text member holding null, an array or an object was left out: they hold text only."
     XML_ROOT_ADDED = 84, Severity.WARNING, "The value is not an object with one member and no root option was given: wrapped in <root>."
     XML_CHARACTER_REPLACED = 85, Severity.WARNING, "A character XML 1.0 cannot hold (control character, U+FFFE/U+FFFF, lone surrogate) became U+FFFD."
+    # -- Protobuf --------------------------------------------------------------------------------
+    UNKNOWN_FIELDS_DROPPED = 90, Severity.WARNING, "Protobuf fields the schema does not define (unknown field numbers) were dropped: the target cannot carry them."
+    UNKNOWN_FIELDS_KEPT = 91, Severity.INFO, "Protobuf fields the schema does not define were carried through to the Protobuf output unchanged."
+    UNKNOWN_ENUM_NUMBER = 92, Severity.INFO, "An enum number the schema does not define (an open enum's unknown value) was kept as the number."
 
 def markdown_table() -> str:
     """Render the table as the Markdown of docs/issue-codes.md."""

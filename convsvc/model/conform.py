@@ -140,7 +140,8 @@ class _Conformer:
             if abs(number) > _MAX_FLOAT32:
                 self.fail(path, f"{number!r} does not fit a 32-bit float", Code.VALUE_OUT_OF_RANGE)
             single = struct.unpack("<f", struct.pack("<f", number))[0]
-            if single != number:
+            # Both the float32's exact double and its shortest decimal (0.1) name it faithfully.
+            if single != number and _shortest_float32(single) != number:
                 self.note(Code.PRECISION_LOST, f"{number!r} rounded to the 32-bit float {single!r}", path)
                 return single
         return number
@@ -338,6 +339,8 @@ class _Conformer:
         return out
 
     def _missing(self, field: Field, path: str) -> Any:
+        if field.default is None and field.shape.nullable:
+            return None  # absent and null say the same of an optional field (proto3 presence, Avro ["null", T])
         if field.default is not NO_DEFAULT:
             self.note(Code.DEFAULT_FILLED, f"missing field {field.name!r} filled with its default "
                       f"{field.default!r}", path)
@@ -399,6 +402,16 @@ def _kind_of(value: Any) -> str:
     if isinstance(value, dict):
         return "an object"
     return type(value).__name__
+
+
+def _shortest_float32(single: float) -> float:
+    """The shortest decimal that reads back as this float32 (0.10000000149011612 -> 0.1)."""
+    packed = struct.pack("<f", single)
+    for digits in range(1, 10):
+        candidate = float(f"{single:.{digits}g}")
+        if struct.pack("<f", candidate) == packed:
+            return candidate
+    return single
 
 
 def _parse_int(text: str) -> int | None:

@@ -30,6 +30,8 @@ class Context:
     encoding: str = ""
     options: Mapping[str, str] = dataclasses.field(default_factory=dict)
     source_format: str = ""
+    target_format: str = ""  # decoding: where the documents go (a codec may keep what only it can carry)
+    target_encoding: str = ""
     schema: object | None = None  # a convsvc.schemas.CompiledSchema for this side, when given
     reader_schema: object | None = None  # Avro, source side: a CompiledSchema to resolve the data to
     cancel: CancelToken | None = None  # set by the caller (the server: deadline passed or client cancelled)

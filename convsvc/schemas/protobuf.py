@@ -87,6 +87,11 @@ def compile_proto_text(text: str, imports: dict[str, str] | None = None) -> desc
         return file_set
 
 
+def shape_of(descriptor: Descriptor) -> Shape:
+    """The Shape of any message type of a pool (e.g. the payload type of a google.protobuf.Any)."""
+    return _Translator().shape(descriptor)
+
+
 def _first_message(file_set: descriptor_pb2.FileDescriptorSet) -> str:
     main = file_set.file[-1]  # --include_imports lists dependencies first
     if not main.message_type:

@@ -102,6 +102,9 @@ class IssueCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ISSUE_CODE_XML_VALUE_DROPPED: _ClassVar[IssueCode]
     ISSUE_CODE_XML_ROOT_ADDED: _ClassVar[IssueCode]
     ISSUE_CODE_XML_CHARACTER_REPLACED: _ClassVar[IssueCode]
+    ISSUE_CODE_UNKNOWN_FIELDS_DROPPED: _ClassVar[IssueCode]
+    ISSUE_CODE_UNKNOWN_FIELDS_KEPT: _ClassVar[IssueCode]
+    ISSUE_CODE_UNKNOWN_ENUM_NUMBER: _ClassVar[IssueCode]
 FORMAT_UNSPECIFIED: Format
 FORMAT_JSON: Format
 FORMAT_YAML: Format
@@ -183,6 +186,9 @@ ISSUE_CODE_XML_NAME_ESCAPED: IssueCode
 ISSUE_CODE_XML_VALUE_DROPPED: IssueCode
 ISSUE_CODE_XML_ROOT_ADDED: IssueCode
 ISSUE_CODE_XML_CHARACTER_REPLACED: IssueCode
+ISSUE_CODE_UNKNOWN_FIELDS_DROPPED: IssueCode
+ISSUE_CODE_UNKNOWN_FIELDS_KEPT: IssueCode
+ISSUE_CODE_UNKNOWN_ENUM_NUMBER: IssueCode
 
 class FormatSpec(_message.Message):
     __slots__ = ("format", "encoding", "options", "schema", "message_type", "reader_schema")

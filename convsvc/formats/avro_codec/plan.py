@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import math
 import struct
 import threading
 import uuid
@@ -29,7 +28,6 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _EPOCH_NAIVE = dt.datetime(1970, 1, 1)
 _NAMED = ("record", "error", "enum", "fixed")
 _PRIMITIVE_NAMES = ("null", "boolean", "int", "long", "float", "double", "bytes", "string")
-_FLOAT32_MAX = 3.4028234663852886e38
 _U32 = 2**32
 
 Adapter = Callable[[Any, str, Context], Any]  # (value, JSON Pointer, ctx) -> value
@@ -167,7 +165,7 @@ class _Adapters:
     def _node(self, schema: Any, direction: str) -> Adapter | None:
         if isinstance(schema, str):
             if schema in _PRIMITIVE_NAMES:
-                return _float32_check if (direction == "encode" and schema == "float") else None
+                return None  # float32 range and precision are conform()'s (convsvc/model/conform.py)
             target = self.named[schema]
             if target["type"] in ("record", "error"):
                 return self._named(schema, target, direction)
@@ -296,17 +294,6 @@ def _raw_matcher(schema: Any, named: dict) -> Callable[[Any], bool]:
 
 
 # -- leaves ------------------------------------------------------------------------------------------
-
-def _float32_check(value, path, ctx):
-    if isinstance(value, float) and math.isfinite(value):
-        if abs(value) > _FLOAT32_MAX:
-            raise ctx.refuse(Code.VALUE_OUT_OF_RANGE, f"{value!r} does not fit an Avro float (32 bits)", path=path)
-        single = struct.unpack("<f", struct.pack("<f", value))[0]
-        if single != value:
-            ctx.note(Code.PRECISION_LOST, f"{value!r} rounded to the 32-bit float {single!r}", path=path)
-            return single
-    return value
-
 
 def _sized(leaf: Adapter, size: int, logical: str) -> Adapter:
     expected = {"duration": 12, "uuid": 16}[logical]
