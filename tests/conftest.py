@@ -24,13 +24,16 @@ def corpora_root() -> pathlib.Path:
 class ServerProcess:
     """`convsvc serve` in a child process on a free loopback port."""
 
-    def __init__(self, tmp: pathlib.Path, *extra: str) -> None:
+    def __init__(self, tmp: pathlib.Path, *extra: str, env: dict[str, str] | None = None) -> None:
         self.log_path = tmp / "server.log"
         self._log = open(self.log_path, "wb")
+        for flag in ("--metrics-port", "--rest-port"):  # no fixed ports: tests (and their servers) run side by side
+            if flag not in extra:
+                extra = (*extra, flag, "0")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "convsvc.cli.main", "serve", "--port", "0", "--data-dir", str(tmp / "data"),
              *extra],
-            stdout=self._log, stderr=subprocess.STDOUT, cwd=ROOT)
+            stdout=self._log, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ, **(env or {})})
         self.address = self._wait_for_address()
 
     def _wait_for_address(self, timeout: float = 30.0) -> str:

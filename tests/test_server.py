@@ -86,13 +86,6 @@ def test_missing_format_is_invalid_argument_naming_the_request_field(stub):
     assert details(error)["BadRequest"].field_violations[0].field == "target.format"
 
 
-def test_registry_schema_reference_answers_unimplemented(stub):
-    target = pb.FormatSpec(format=pb.FORMAT_JSON, schema=pb.SchemaRef(id=7))
-    error = refuse(stub, pb.ConvertRequest(source=JSON, target=target, payload=b"1"))
-    assert error.code() == grpc.StatusCode.UNIMPLEMENTED
-    assert details(error)["BadRequest"].field_violations[0].field == "target.schema"
-
-
 def test_format_value_unknown_to_the_server_is_invalid_argument(stub):
     error = refuse(stub, pb.ConvertRequest(source=JSON, target=pb.FormatSpec(format=99), payload=b"1"))
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -178,3 +171,30 @@ def test_stream_without_a_spec_first_is_invalid_argument(stub):
     with pytest.raises(grpc.RpcError) as caught:
         list(stub.ConvertStream(requests(), timeout=10))
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+# -- schemas from the server's own registry ------------------------------------------------------
+
+def test_convert_uses_a_schema_registered_in_the_servers_registry(channel, stub):
+    from convsvc.v1 import registry_pb2 as rpb
+    from convsvc.v1 import registry_pb2_grpc
+
+    registry = registry_pb2_grpc.SchemaRegistryServiceStub(channel)
+    schema = '{"type": "record", "name": "Point", "fields": [{"name": "x", "type": "int"}, {"name": "y", "type": "int"}]}'
+    registered = registry.RegisterSchema(rpb.RegisterSchemaRequest(
+        subject="points-value", schema=rpb.Schema(type=pb.SCHEMA_TYPE_AVRO, text=schema)), timeout=10).schema
+    avro = pb.FormatSpec(format=pb.FORMAT_AVRO, schema=pb.SchemaRef(id=registered.id))
+    response = stub.Convert(pb.ConvertRequest(source=JSON, target=avro, payload=b'{"x": 1, "y": -1}'), timeout=10)
+    assert response.payload == b"\x02\x01"
+    by_subject = pb.FormatSpec(format=pb.FORMAT_AVRO,
+                               schema=pb.SchemaRef(subject=pb.SubjectVersion(subject="points-value")))
+    back = stub.Convert(pb.ConvertRequest(source=by_subject, target=JSON, payload=response.payload), timeout=10)
+    assert back.payload == b'{"x":1,"y":-1}'
+
+
+def test_unknown_schema_id_is_not_found_naming_the_field(stub):
+    avro = pb.FormatSpec(format=pb.FORMAT_AVRO, schema=pb.SchemaRef(id=424242))
+    error = refuse(stub, pb.ConvertRequest(source=JSON, target=avro, payload=b"{}"))
+    assert error.code() == grpc.StatusCode.NOT_FOUND
+    violation = details(error)["BadRequest"].field_violations[0]
+    assert (violation.field, violation.reason) == ("target.schema", "SCHEMA_NOT_FOUND")

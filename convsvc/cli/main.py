@@ -1,4 +1,4 @@
-"""The `convsvc` command: serve, convert (in process or against a server), formats.
+"""The `convsvc` command: serve, convert (in process or against a server), formats, keys.
 
 Exit codes: 0 converted, 1 refused (reasons on stderr), 2 usage error, 3 server unreachable.
 """
@@ -8,9 +8,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import Sequence
+
+from convsvc.cli import schema as schema_cli
+from convsvc.cli.call_options import add_call_options
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 FORMAT_NAMES = ("json", "yaml", "avro", "protobuf", "xml")
@@ -28,9 +30,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 50051; 0 picks a free one)")
     serve.add_argument("--data-dir", help="directory for embedded stores (default ./data)")
-    serve.add_argument("--config", help="TOML file with [server] and [limits] tables")
+    serve.add_argument("--config", help="TOML configuration file (see docs/operations.md; default $CONVSVC_CONFIG)")
     serve.add_argument("--grace", type=float, dest="grace_seconds",
                        help="seconds in-flight calls may take to finish after SIGTERM (default 10)")
+    serve.add_argument("--metrics-port", type=int,
+                       help="Prometheus /metrics port (default 9464; 0 turns the endpoint off)")
+    serve.add_argument("--rest-port", type=int,
+                       help="Confluent-compatible schema registry REST port (default 8081; 0 turns it off)")
+    serve.add_argument("--registry-store", choices=("sqlite", "postgres"), help="schema registry store (default sqlite)")
+    serve.add_argument("--registry-postgres-dsn", metavar="DSN", help="PostgreSQL DSN for --registry-store postgres")
 
     convert = commands.add_parser("convert", help="convert stdin to stdout")
     convert.add_argument("--from", dest="source", required=True, choices=FORMAT_NAMES)
@@ -42,11 +50,21 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("--mode", choices=("fragile", "robust"), default="fragile")
     convert.add_argument("--target", dest="address", metavar="HOST:PORT",
                          help="call the Convert RPC of this server instead of converting in process")
-    convert.add_argument("--timeout", type=float, default=30.0, help="RPC deadline in seconds (with --target)")
     convert.add_argument("--report-json", metavar="FILE", help="write the report as JSON to FILE")
+    add_call_options(convert.add_argument_group("with --target"))
+
+    keys = commands.add_parser("keys", help="make API keys for the server's configuration")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="KEYS_COMMAND")
+    new_key = key_commands.add_parser("new", help="print a new random key and its [[auth.keys]] entry")
+    new_key.add_argument("--name", required=True, help="who holds the key (the principal in logs)")
+    new_key.add_argument("--scope", action="append", required=True, dest="scopes",
+                         help="convert, registry:read, registry:write or admin (repeatable)")
+    key_commands.add_parser("hash", help="print the sha256 entry of a key read from stdin")
 
     formats = commands.add_parser("formats", help="list formats and encodings")
     formats.add_argument("--json", action="store_true", help="print as JSON")
+
+    schema_cli.add_parser(commands)
     return parser
 
 
@@ -57,6 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(args)
         if args.command == "convert":
             return _convert(args)
+        if args.command == "keys":
+            return _keys(args)
+        if args.command == "schema":
+            return schema_cli.run(args)
         return _formats(args)
     except UsageError as error:
         print(f"convsvc: {error}", file=sys.stderr)
@@ -64,16 +86,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from convsvc.server.app import serve
+    import os
+
+    from convsvc.server import logs
     from convsvc.server.config import Config
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    path = args.config or os.environ.get("CONVSVC_CONFIG") or None
+
+    def load() -> Config:  # at start, and again on SIGHUP
+        return Config.load(path, host=args.host, port=args.port, data_dir=args.data_dir,
+                           grace_seconds=args.grace_seconds,
+                           flags={"metrics.port": args.metrics_port, "registry.rest_port": args.rest_port,
+                                  "registry.store": args.registry_store,
+                                  "registry.postgres_dsn": args.registry_postgres_dsn})
+
     try:
-        config = Config.load(args.config, host=args.host, port=args.port, data_dir=args.data_dir,
-                             grace_seconds=args.grace_seconds)
+        config = load()
     except (OSError, ValueError) as error:
-        raise UsageError(str(error)) from None
-    return asyncio.run(serve(config))
+        raise UsageError(f"configuration: {error}") from None
+    logs.configure(config.log.format, config.log.level)
+    from convsvc.server.app import serve  # after logging: importing the server may log
+
+    return asyncio.run(serve(config, reload=load))
 
 
 def _options(pairs: list[str]) -> dict[str, str]:
@@ -95,13 +129,17 @@ def _convert(args: argparse.Namespace) -> int:
     mode = Mode(args.mode)
     payload = sys.stdin.buffer.read()
     if args.address:
-        from convsvc.cli.remote import Unreachable, convert_remote
+        from convsvc.cli.call_options import call_options
+        from convsvc.cli.remote import CallFailed, Unreachable, convert_remote
 
         try:
-            code, output, issues = convert_remote(args.address, source, target, mode, payload, args.timeout)
-        except Unreachable as error:
+            code, output, issues = convert_remote(args.address, source, target, mode, payload, call_options(args))
+        except (Unreachable, CallFailed) as error:  # not about the payload: the request id helps whoever runs it
             print(f"convsvc: {error}", file=sys.stderr)
-            return EXIT_UNREACHABLE
+            print(f"convsvc: request id: {error.request_id}", file=sys.stderr)
+            if isinstance(error, Unreachable):
+                return EXIT_UNREACHABLE
+            code, output, issues = EXIT_REFUSED, b"", []
     else:
         code, output, issues = _convert_local(source, target, mode, payload)
     for issue in issues:
@@ -127,6 +165,29 @@ def _convert_local(source, target, mode, payload: bytes):
     except ConversionError as error:
         return EXIT_REFUSED, b"", list(error.issues)
     return EXIT_OK, result.payload, list(result.report)
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from convsvc.server.keys import ApiKey, digest, new_key
+
+    if args.keys_command == "hash":
+        key = sys.stdin.readline().strip()
+        if not key:
+            raise UsageError("no key on stdin")
+        print(f'sha256 = "{digest(key)}"')
+        return EXIT_OK
+    key = new_key()
+    try:
+        ApiKey(name=args.name, sha256=digest(key), scopes=frozenset(args.scopes))
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    scopes = ", ".join(f'"{scope}"' for scope in args.scopes)
+    print(f"# the key, for the client only (it is not stored anywhere): {key}")
+    print("[[auth.keys]]")
+    print(f'name = "{args.name}"')
+    print(f'sha256 = "{digest(key)}"')
+    print(f"scopes = [{scopes}]")
+    return EXIT_OK
 
 
 def _formats(args: argparse.Namespace) -> int:

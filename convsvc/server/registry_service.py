@@ -259,11 +259,11 @@ def add_registry_service(server: grpc.aio.Server, registry: Registry) -> str:
 
 
 def open_registry_for(config) -> Registry:
-    """The registry a server Config asks for: `registry_store` ("sqlite", the default, or "postgres"),
-    `registry_sqlite_path` (default `<data_dir>/registry.db`), `registry_postgres_dsn`."""
+    """The registry a server Config's [registry] table asks for: `store` ("sqlite", the default, or
+    "postgres"), `sqlite_path` (default `<data_dir>/registry.db`), `postgres_dsn`."""
     from convsvc.registry import open_registry, store_url
 
-    return open_registry(store_url(getattr(config, "registry_store", "sqlite") or "sqlite",
-                                   data_dir=config.data_dir,
-                                   sqlite_path=getattr(config, "registry_sqlite_path", None) or None,
-                                   postgres_dsn=getattr(config, "registry_postgres_dsn", None) or None))
+    settings = config.registry
+    return open_registry(store_url(settings.store, data_dir=config.data_dir,
+                                   sqlite_path=settings.sqlite_path or None,
+                                   postgres_dsn=settings.postgres_dsn or None))

@@ -1,15 +1,22 @@
-"""ConversionError -> gRPC status with details: google.rpc.BadRequest (field = JSON Pointer),
-google.rpc.ErrorInfo (reason = issue code, domain convsvc) and convsvc.v1.Report (every issue, with
-offset and line:column as structured fields)."""
+"""gRPC statuses with google.rpc details, packed one way for every refusal.
+
+A ConversionError becomes BadRequest (field = JSON Pointer), ErrorInfo (reason = issue code, domain
+convsvc) and convsvc.v1.Report (every issue, with offset and line:column as structured fields). The
+interceptors' refusals (auth, rate limit, idempotency, deadline) use `refusal` with ErrorInfo plus
+RetryInfo, QuotaFailure or PreconditionFailure as the caller's next step needs.
+"""
 
 from __future__ import annotations
 
 import grpc
-from google.protobuf import any_pb2
+from google.protobuf import any_pb2, duration_pb2
+from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from convsvc.model import ConversionError, InvalidInput, InvalidRequest, Issue, LimitExceeded, Unimplemented
+from convsvc.model import (
+    ConversionError, InvalidInput, InvalidRequest, Issue, LimitExceeded, NotFound, Unimplemented,
+)
 from convsvc.v1 import conversion_pb2 as pb
 from convsvc.wire import issue_to_proto
 
@@ -19,6 +26,7 @@ _RESOURCE_LIMITS = {"max_message_bytes"}  # the size of the call itself; content
 
 _STATUS_OF = (  # the first matching class decides; chosen by what the caller can do next (AIP-193)
     (Unimplemented, grpc.StatusCode.UNIMPLEMENTED),
+    (NotFound, grpc.StatusCode.NOT_FOUND),
     (InvalidRequest, grpc.StatusCode.INVALID_ARGUMENT),
     (InvalidInput, grpc.StatusCode.INVALID_ARGUMENT),
 )
@@ -53,13 +61,33 @@ def rich_status(error: ConversionError) -> grpc.Status:
         for issue in error.issues
     ])
     report = pb.Report(issues=[issue_to_proto(issue) for issue in error.issues])
-    details = []
-    for message in (bad_request, info, report):
+    return status_with_details(code, str(error), bad_request, info, report)
+
+
+def status_with_details(code: grpc.StatusCode, message: str, *details: Message) -> grpc.Status:
+    """A grpc.Status whose trailing metadata carries google.rpc.Status with these details, in order."""
+    packed_details = []
+    for detail in details:
         packed = any_pb2.Any()
-        packed.Pack(message)
-        details.append(packed)
-    status = status_pb2.Status(code=getattr(code_pb2, code.name), message=str(error), details=details)
+        packed.Pack(detail)
+        packed_details.append(packed)
+    status = status_pb2.Status(code=getattr(code_pb2, code.name), message=message, details=packed_details)
     return rpc_status.to_status(status)
+
+
+def refusal(code: grpc.StatusCode, reason: str, message: str, *details: Message,
+            **metadata: str) -> grpc.Status:
+    """A refusal that is not about the payload: ErrorInfo(reason, domain convsvc, metadata) first,
+    then the details that tell the caller what to do next (RetryInfo, QuotaFailure, ...)."""
+    info = error_details_pb2.ErrorInfo(reason=reason, domain=DOMAIN, metadata=metadata)
+    return status_with_details(code, message, info, *details)
+
+
+def retry_info(seconds: float) -> error_details_pb2.RetryInfo:
+    """RetryInfo asking the caller to wait this long (rounded up to the millisecond)."""
+    delay = duration_pb2.Duration()
+    delay.FromMilliseconds(max(1, -int(-seconds * 1000 // 1)))
+    return error_details_pb2.RetryInfo(retry_delay=delay)
 
 
 def _description(issue: Issue) -> str:

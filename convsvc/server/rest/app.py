@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from convsvc.server.keys import REGISTRY_READ, REGISTRY_WRITE, KeyTable, PermissionDenied, Unauthenticated, presented_key
+
 from convsvc.registry import (
     Level, Reference, Registry, RegistryError, SchemaInput, SchemaType, StoredSchema, errors, parse_level,
     parse_mode, parse_type, parse_version,
@@ -312,8 +314,40 @@ ROUTES = (  # (method, path, handler): the whole API in one table
 )
 
 
-def build_app(registry: Registry) -> web.Application:
-    app = web.Application(middlewares=[_errors], client_max_size=16 * 1024 * 1024)
+_READ_POSTS = ("/subjects/{subject}", "/compatibility/")  # lookups and dry-run checks change nothing
+
+
+def _scope_of(request: web.Request) -> str:
+    if request.method in ("GET", "HEAD"):
+        return REGISTRY_READ
+    if request.method == "POST":
+        route = request.match_info.route.resource.canonical if request.match_info.route.resource else ""
+        if route == _READ_POSTS[0] or route.startswith(_READ_POSTS[1]):
+            return REGISTRY_READ
+    return REGISTRY_WRITE
+
+
+def _auth_middleware(keys: Callable[[], KeyTable]):
+    """The gRPC API's keys and scopes over HTTP: 401 without a valid key, 403 without the scope."""
+
+    @web.middleware
+    async def auth(request: web.Request, handler):
+        table = keys()
+        try:
+            principal = table.authenticate(presented_key({k.lower(): v for k, v in request.headers.items()}))
+            table.authorize(principal, _scope_of(request))
+        except Unauthenticated as error:
+            return _error(401, 40101, str(error))
+        except PermissionDenied as error:
+            return _error(403, 40301, str(error))
+        return await handler(request)
+
+    return auth
+
+
+def build_app(registry: Registry, keys: Callable[[], KeyTable] | None = None) -> web.Application:
+    middlewares = [_errors] if keys is None else [_auth_middleware(keys), _errors]
+    app = web.Application(middlewares=middlewares, client_max_size=16 * 1024 * 1024)
     app[_REGISTRY] = registry
     for method, path, handler in ROUTES:
         app.router.add_route(method, path, handler)
@@ -332,9 +366,11 @@ class RestServer:
         await self.runner.cleanup()
 
 
-async def start_rest(registry: Registry, host: str = "127.0.0.1", port: int = 8081) -> RestServer:
-    """Serve the REST API on the running event loop (the gRPC server's) until `stop()`."""
-    runner = web.AppRunner(build_app(registry), access_log=None, handle_signals=False)
+async def start_rest(registry: Registry, host: str = "127.0.0.1", port: int = 8081,
+                     keys: Callable[[], KeyTable] | None = None) -> RestServer:
+    """Serve the REST API on the running event loop (the gRPC server's) until `stop()`; `keys` gives
+    the key table in force (re-read per request, so a SIGHUP reload applies)."""
+    runner = web.AppRunner(build_app(registry, keys), access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

@@ -1,0 +1,120 @@
+"""Prometheus metrics: the standard grpc_server_* series, the convsvc_* counters, and their HTTP endpoint.
+
+The grpc_server_* names, labels and code values are go-grpc-prometheus's (grpc-ecosystem), so the
+usual dashboards and alerts work unchanged. The convsvc_* counters are recorded by whoever knows the
+fact: the conversion servicer (conversions, bytes, repairs), the idempotency interceptor, and the
+registry (registry operations).
+
+Several processes: set PROMETHEUS_MULTIPROC_DIR (an empty directory, shared by the processes) before
+the server starts; every process then writes its samples there and the endpoint adds them up
+(prometheus_client's multiprocess mode). The directory must be emptied before the processes start.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+
+import grpc
+import prometheus_client
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import multiprocess
+
+log = logging.getLogger("convsvc.metrics")
+
+prometheus_client.disable_created_metrics()  # *_created series only double the output here
+
+_GRPC_LABELS = ("grpc_type", "grpc_service", "grpc_method")
+
+STARTED = Counter("grpc_server_started_total", "RPCs started on the server.", _GRPC_LABELS)
+HANDLED = Counter("grpc_server_handled_total", "RPCs completed on the server, regardless of success or failure.",
+                  (*_GRPC_LABELS, "grpc_code"))
+MSG_RECEIVED = Counter("grpc_server_msg_received_total", "RPC stream messages received on the server.",
+                       _GRPC_LABELS)
+MSG_SENT = Counter("grpc_server_msg_sent_total", "gRPC stream messages sent by the server.", _GRPC_LABELS)
+HANDLING_SECONDS = Histogram("grpc_server_handling_seconds",
+                             "Histogram of response latency (seconds) of gRPC that had been application-level "
+                             "handled by the server.", _GRPC_LABELS,
+                             buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10))  # Prometheus's DefBuckets
+
+CONVERSIONS = Counter("convsvc_conversions_total",
+                      "Conversions (one per Convert call, one per ConvertStream record) by format pair, mode "
+                      "and outcome.", ("source", "target", "mode", "outcome"))
+BYTES = Counter("convsvc_bytes_total", "Payload bytes converted: direction=in (source) or out (target).",
+                ("direction",))
+REPAIRS = Counter("convsvc_repairs_total",
+                  "Repairs, coercions and losses reported in successful conversions, by issue code.", ("code",))
+IDEMPOTENCY = Counter("convsvc_idempotency_total", "Calls with an idempotency-key, by what the key did.",
+                      ("result",))
+REGISTRY_OPERATIONS = Counter("convsvc_registry_operations_total", "Schema registry operations by outcome.",
+                              ("op", "outcome"))
+
+# grpc_code values as go-grpc-prometheus writes them (Go's codes.Code.String()).
+_GO_CODE_NAMES = {
+    "OK": "OK", "CANCELLED": "Canceled", "UNKNOWN": "Unknown", "INVALID_ARGUMENT": "InvalidArgument",
+    "DEADLINE_EXCEEDED": "DeadlineExceeded", "NOT_FOUND": "NotFound", "ALREADY_EXISTS": "AlreadyExists",
+    "PERMISSION_DENIED": "PermissionDenied", "RESOURCE_EXHAUSTED": "ResourceExhausted",
+    "FAILED_PRECONDITION": "FailedPrecondition", "ABORTED": "Aborted", "OUT_OF_RANGE": "OutOfRange",
+    "UNIMPLEMENTED": "Unimplemented", "INTERNAL": "Internal", "UNAVAILABLE": "Unavailable",
+    "DATA_LOSS": "DataLoss", "UNAUTHENTICATED": "Unauthenticated",
+}
+
+
+def grpc_code_label(code: grpc.StatusCode) -> str:
+    return _GO_CODE_NAMES[code.name]
+
+
+def record_conversion(source: str, target: str, mode: str, outcome: str, *, bytes_in: int = 0,
+                      bytes_out: int = 0, issue_codes: Iterable[str] = ()) -> None:
+    """One conversion: outcome is ok, refused, invalid_request, limit_exceeded, schema_not_found,
+    unimplemented or cancelled."""
+    CONVERSIONS.labels(source, target, mode, outcome).inc()
+    if bytes_in:
+        BYTES.labels("in").inc(bytes_in)
+    if bytes_out:
+        BYTES.labels("out").inc(bytes_out)
+    for code in issue_codes:
+        REPAIRS.labels(code).inc()
+
+
+def record_idempotency(result: str) -> None:
+    IDEMPOTENCY.labels(result).inc()
+
+
+def record_registry_operation(op: str, outcome: str) -> None:
+    """For the schema registry: op such as register, get, delete; outcome ok or a status code name."""
+    REGISTRY_OPERATIONS.labels(op, outcome).inc()
+
+
+def multiprocess_dir() -> str | None:
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+def exposition_registry() -> CollectorRegistry:
+    """What the endpoint serves: this process's metrics, or every process's when in multiprocess mode."""
+    if multiprocess_dir() is None:
+        return prometheus_client.REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return registry
+
+
+class Endpoint:
+    """The /metrics HTTP endpoint on its own port (a thread of this process)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self._server, self._thread = prometheus_client.start_http_server(port, addr=host,
+                                                                         registry=exposition_registry())
+        self.port = self._server.server_port
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
+
+
+def mark_process_dead(pid: int) -> None:
+    """For a supervisor of several processes: drop a dead worker's live gauges (counters stay summed)."""
+    if multiprocess_dir() is not None:
+        multiprocess.mark_process_dead(pid)
