@@ -41,9 +41,10 @@ def compile(source: SchemaSource) -> CompiledSchema:
             fastavro.parse_schema(dependency, named_schemas=named)
             translator.shape(dependency, "")
         parsed = fastavro.parse_schema(schema, named_schemas=named)
-    except (SchemaParseException, ValueError, TypeError, KeyError) as error:
+        shape = translator.shape(schema, "")
+    except (SchemaParseException, ValueError, TypeError, KeyError, AttributeError) as error:
         raise SchemaError(f"invalid Avro schema: {error}") from None
-    return CompiledSchema(source=source, shape=translator.shape(schema, ""), compiled=parsed)
+    return CompiledSchema(source=source, shape=shape, compiled=parsed)
 
 
 def parse_json(text: str) -> Any:
