@@ -59,8 +59,23 @@ def _schema_ref(ref: pb.SchemaRef) -> SchemaRef | None:
 
 
 def format_spec_to_proto(spec: FormatSpec) -> pb.FormatSpec:
-    return pb.FormatSpec(format=format_value(spec.format), encoding=spec.encoding, options=dict(spec.options),
-                         message_type=spec.message_type)
+    message = pb.FormatSpec(format=format_value(spec.format), encoding=spec.encoding, options=dict(spec.options),
+                            message_type=spec.message_type)
+    if spec.schema is not None:
+        message.schema.CopyFrom(_schema_ref_to_proto(spec.schema))
+    if spec.reader_schema is not None:
+        message.reader_schema.CopyFrom(_schema_ref_to_proto(spec.reader_schema))
+    return message
+
+
+def _schema_ref_to_proto(ref: SchemaRef) -> pb.SchemaRef:
+    if ref.kind == "id":
+        return pb.SchemaRef(id=ref.id)
+    if ref.kind == "subject":
+        return pb.SchemaRef(subject=pb.SubjectVersion(subject=ref.subject, version=ref.version))
+    types = {name: number for number, name in _SCHEMA_TYPES.items()}
+    return pb.SchemaRef(inline=pb.InlineSchema(type=types.get(ref.inline_type, pb.SCHEMA_TYPE_UNSPECIFIED),
+                                               text=ref.inline_text or ""))
 
 
 def issue_to_proto(issue: Issue) -> pb.Issue:

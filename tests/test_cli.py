@@ -90,3 +90,39 @@ def test_formats_lists_formats_and_encodings():
     assert [enc["name"] for enc in formats["json"]["encodings"]] == ["json", "jsonl"]
     text = run("formats").stdout.decode()
     assert "  jsonl [multi-document]: JSON Lines: one compact JSON value per line" in text
+
+
+POINT = '{"type": "record", "name": "Point", "fields": [{"name": "x", "type": "int"}, {"name": "y", "type": "int"}]}'
+
+
+def test_schema_files_guide_conversion_both_ways(where, tmp_path):
+    schema = tmp_path / "point.avsc"
+    schema.write_text(POINT)
+    avro = run("convert", "--from", "json", "--to", "avro", "--to-schema", str(schema), *where, stdin=b'{"x": 1, "y": -1}')
+    assert (avro.returncode, avro.stdout) == (0, b"\x02\x01")
+    back = run("convert", "--from", "avro", "--from-schema", str(schema), "--to", "json", *where, stdin=avro.stdout)
+    assert (back.returncode, back.stdout) == (0, b'{"x":1,"y":-1}')
+
+
+def test_protobuf_message_type_is_named_with_from_message(tmp_path):
+    proto = tmp_path / "point.proto"
+    proto.write_text('syntax = "proto3"; package geo; message Point { int32 x = 1; int32 y = 2; }')
+    done = run("convert", "--from", "json", "--to", "protobuf", "--to-schema", str(proto), "--to-message", "geo.Point",
+               stdin=b'{"x": 1, "y": 2}')
+    assert (done.returncode, done.stdout) == (0, b"\x08\x01\x10\x02")
+
+
+def test_schema_by_subject_from_the_servers_registry(server, tmp_path):
+    schema = tmp_path / "point.avsc"
+    schema.write_text(POINT)
+    registered = run("schema", "register", "--subject", "cli-points", str(schema), "--target", server.address)
+    assert registered.returncode == 0, registered.stderr
+    done = run("convert", "--from", "json", "--to", "avro", "--to-schema", "subject:cli-points@latest",
+               "--target", server.address, stdin=b'{"x": 3, "y": 4}')
+    assert (done.returncode, done.stdout) == (0, b"\x06\x08")
+
+
+def test_missing_schema_file_is_a_usage_error():
+    done = run("convert", "--from", "json", "--to", "avro", "--to-schema", "/no/such.avsc", stdin=b"{}")
+    assert done.returncode == 2
+    assert done.stderr.decode() == "convsvc: schema file /no/such.avsc: No such file or directory\n"

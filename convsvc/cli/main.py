@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import pathlib
 import sys
 from collections.abc import Sequence
 
@@ -47,6 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("--to-encoding", default="", help="target encoding (see `convsvc formats`)")
     convert.add_argument("--from-option", action="append", default=[], metavar="NAME=VALUE")
     convert.add_argument("--to-option", action="append", default=[], metavar="NAME=VALUE")
+    for side in ("from", "to"):
+        convert.add_argument(f"--{side}-schema", metavar="REF",
+                             help="the schema: a file (.avsc, .proto, .json), id:N or subject:NAME[@VERSION]")
+        convert.add_argument(f"--{side}-message", metavar="FULL.NAME", default="",
+                             help="Protobuf: the message type, e.g. acme.v1.Order")
+    convert.add_argument("--from-reader-schema", metavar="REF",
+                         help="Avro: resolve the data to this schema (REF as for --from-schema)")
     convert.add_argument("--mode", choices=("fragile", "robust"), default="fragile")
     convert.add_argument("--target", dest="address", metavar="HOST:PORT",
                          help="call the Convert RPC of this server instead of converting in process")
@@ -124,8 +132,10 @@ def _convert(args: argparse.Namespace) -> int:
     from convsvc.engine import FormatSpec
     from convsvc.model import Mode
 
-    source = FormatSpec(args.source, args.from_encoding, _options(args.from_option))
-    target = FormatSpec(args.target, args.to_encoding, _options(args.to_option))
+    source = FormatSpec(args.source, args.from_encoding, _options(args.from_option), schema=_schema_ref(args.from_schema),
+                        message_type=args.from_message, reader_schema=_schema_ref(args.from_reader_schema))
+    target = FormatSpec(args.target, args.to_encoding, _options(args.to_option), schema=_schema_ref(args.to_schema),
+                        message_type=args.to_message)
     mode = Mode(args.mode)
     payload = sys.stdin.buffer.read()
     if args.address:
@@ -152,6 +162,32 @@ def _convert(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(output)
         sys.stdout.buffer.flush()
     return code
+
+
+_SCHEMA_FILE_TYPES = {".avsc": "avro", ".proto": "protobuf", ".json": "json"}
+
+
+def _schema_ref(ref: str | None):
+    """id:N, subject:NAME[@VERSION] or a schema file (its type from the extension, else the format's)."""
+    from convsvc.engine import SchemaRef
+
+    if ref is None:
+        return None
+    kind, _, rest = ref.partition(":")
+    try:
+        if kind == "id":
+            return SchemaRef(id=int(rest))
+        if kind == "subject":
+            subject, _, version = rest.partition("@")
+            return SchemaRef(subject=subject, version=0 if version in ("", "latest") else int(version))
+    except ValueError:
+        raise UsageError(f"schema reference {ref!r}: expected id:N or subject:NAME[@VERSION]") from None
+    path = pathlib.Path(ref)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"schema file {ref}: {error.strerror}") from None
+    return SchemaRef(inline_text=text, inline_type=_SCHEMA_FILE_TYPES.get(path.suffix.lower(), ""))
 
 
 def _convert_local(source, target, mode, payload: bytes):
