@@ -81,6 +81,7 @@ class _Side:
     options: Mapping[str, str]
     schema: CompiledSchema | None = None
     reader_schema: CompiledSchema | None = None
+    schema_id: int | None = None  # the registry id of `schema`, when named by id or subject
 
     @property
     def multi_document(self) -> bool:
@@ -125,7 +126,8 @@ class Engine:
                  cancel: CancelToken | None = None, target: _Side | None = None) -> Context:
         return Context(mode=mode, limits=self.limits, report=report, encoding=side.encoding,
                        options=side.options, source_format=source_format, schema=side.schema,
-                       reader_schema=side.reader_schema, cancel=cancel,
+                       reader_schema=side.reader_schema, schema_id=side.schema_id, schema_by_id=self.schema_by_id,
+                       cancel=cancel,
                        target_format=target.codec.NAME if target is not None else "",
                        target_encoding=target.encoding if target is not None else "")
 
@@ -147,14 +149,31 @@ class Engine:
                 known = ", ".join(allowed) or "none"
                 raise InvalidRequest(Issue(Code.INVALID_REQUEST, f"{field}.options",
                                            f"{name}/{encoding} has no option {option!r}; known: {known}"))
-        schema = self._schema(spec.schema, spec, codec, f"{field}.schema") if spec.schema is not None else None
-        reader = (self._schema(spec.reader_schema, spec, codec, f"{field}.reader_schema")
+        schema, schema_id = (self._schema(spec.schema, spec, codec, f"{field}.schema") if spec.schema is not None
+                             else (None, None))
+        reader = (self._schema(spec.reader_schema, spec, codec, f"{field}.reader_schema")[0]
                   if spec.reader_schema is not None else None)
         return _Side(codec=codec, encoding=encoding, options=dict(spec.options), schema=schema,
-                     reader_schema=reader)
+                     reader_schema=reader, schema_id=schema_id)
 
-    def _schema(self, ref: SchemaRef, spec: FormatSpec, codec: ModuleType, field: str) -> CompiledSchema:
-        """Compile (once per process: cached by content) the schema a reference names."""
+    def schema_by_id(self, schema_id: int) -> CompiledSchema:
+        """A registry schema by id, compiled (Confluent-framed payloads name their writer schema so)."""
+        if self.schemas is None:
+            raise Unimplemented(Issue(Code.UNIMPLEMENTED, "payload", "the payload names its schema by registry "
+                                      f"id {schema_id}, and this engine has no schema registry"))
+        try:
+            source = self.schemas.source_by_id(schema_id)
+        except LookupError as error:
+            raise NotFound(Issue(Code.SCHEMA_NOT_FOUND, "payload", str(error).strip("'\""))) from None
+        try:
+            return compile_schema(source)
+        except SchemaError as error:
+            raise InvalidRequest(Issue(Code.INVALID_SCHEMA, "payload", f"schema {schema_id}: {error}")) from None
+
+    def _schema(self, ref: SchemaRef, spec: FormatSpec, codec: ModuleType,
+                field: str) -> tuple[CompiledSchema, int | None]:
+        """Compile (once per process: cached by content) the schema a reference names; with its
+        registry id when it came from the registry."""
         accepted = getattr(codec, "SCHEMA_TYPES", ())
         if ref.kind == "inline":
             source = SchemaSource(type=ref.inline_type or (accepted[0] if accepted else ""),
@@ -166,7 +185,7 @@ class Engine:
                                        f"{codec.NAME} uses {' or '.join(accepted) or 'no'} schemas, "
                                        f"not {source.type or 'untyped'} ones"))
         try:
-            return compile_schema(source)
+            return compile_schema(source), source.registry_id
         except SchemaError as error:
             raise InvalidRequest(Issue(Code.INVALID_SCHEMA, f"{field}{error.path}", str(error))) from None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from convsvc.model.cancel import CancelToken
 from convsvc.model.codes import Code, Severity
@@ -34,6 +34,8 @@ class Context:
     target_encoding: str = ""
     schema: object | None = None  # a convsvc.schemas.CompiledSchema for this side, when given
     reader_schema: object | None = None  # Avro, source side: a CompiledSchema to resolve the data to
+    schema_id: int | None = None  # the registry id of `schema`, when it was named by id or subject
+    schema_by_id: Callable[[int], object] | None = None  # registry id -> CompiledSchema (Confluent framing)
     cancel: CancelToken | None = None  # set by the caller (the server: deadline passed or client cancelled)
 
     @property

@@ -33,4 +33,4 @@ class RegistrySchemas:
         references = tuple(Reference(name=dependency.name, type=dependency.type.value.lower(), text=dependency.text)
                            for dependency in self._registry.dependencies(schema))
         return SchemaSource(type=schema.type.value.lower(), text=schema.text, message_type=message_type,
-                            references=references)
+                            references=references, registry_id=schema.id)

@@ -44,6 +44,7 @@ class SchemaSource:
     descriptor_set: bytes = b""  # Protobuf alternative to text: a serialized FileDescriptorSet
     message_type: str = ""  # Protobuf: the full name of the message to use
     references: tuple[Reference, ...] = ()  # resolved references, dependencies first
+    registry_id: int | None = dataclasses.field(default=None, compare=False)  # not content: not in the digest
 
     @property
     def digest(self) -> str:

@@ -26,6 +26,7 @@ NAME = "avro"
 DESCRIPTION = "Apache Avro: binary, Object Container File, single-object and JSON encodings"
 SCHEMA_TYPES = ("avro",)
 SINGLE_OBJECT_MAGIC = b"\xc3\x01"
+CONFLUENT_MAGIC = b"\x00"  # then the 4-byte big-endian registry id (Confluent's wire format)
 ENCODINGS = {
     "binary": Encoding("binary", "one datum in Avro binary, no header (the schema is required); as a "
                        "stream, each datum follows its length as an Avro long"),
@@ -35,6 +36,10 @@ ENCODINGS = {
     "single-object": Encoding("single-object", "C3 01, the schema's CRC-64-AVRO fingerprint, then the "
                               "binary datum (the schema is required); as a stream, each message follows "
                               "its length as an Avro long"),
+    "confluent": Encoding("confluent", "Confluent's wire format: the byte 00, the writer schema's registry "
+                          "id (4 bytes, big-endian), the binary datum; decoding looks the id up in the "
+                          "registry, encoding needs the schema named by id or subject; as a stream, each "
+                          "message follows its length as an Avro long"),
     "json": Encoding("json", "the Avro JSON encoding (unions as {\"branch\": value}, bytes as code points "
                      "0-255), one datum per line", multi_document=True),
 }
@@ -69,6 +74,8 @@ def decode(data: bytes, ctx: Context) -> list[Any]:
     reader = _reader_schema(ctx)
     if encoding == "ocf":
         return _decode_ocf(data, ctx, reader)
+    if encoding == "confluent":
+        return _decode_confluent(data, ctx, reader)
     writer = _writer_schema(ctx, "source")
     if encoding == "json":
         return _decode_json(data, ctx, writer, reader)
@@ -76,6 +83,26 @@ def decode(data: bytes, ctx: Context) -> list[Any]:
     if encoding == "single-object":
         start = _check_single_object(data, ctx, _plan(writer))
     return _read_datums(data[start:] if start else data, 1, _plan(writer), reader, ctx, base=start)
+
+
+def _decode_confluent(data: bytes, ctx: Context, reader: CompiledSchema | None) -> list[Any]:
+    """Magic byte 0, the writer schema's registry id (4 bytes, big-endian), the binary datum. A schema
+    given for the source side (or a reader schema) is what the data is resolved to."""
+    if data[:1] != CONFLUENT_MAGIC:
+        raise ctx.refuse(Code.SYNTAX_ERROR, "not a Confluent-framed message (it starts with the byte 00)", offset=0)
+    if len(data) < 5:
+        raise ctx.refuse(Code.SYNTAX_ERROR, "unexpected end of data in the schema id", offset=len(data))
+    schema_id = int.from_bytes(data[1:5], "big")
+    writer = ctx.schema_by_id(schema_id) if ctx.schema_by_id is not None else None
+    if writer is None:
+        raise Unimplemented(Issue(Code.UNIMPLEMENTED, "source.encoding",
+                                  f"the payload names schema id {schema_id}: avro/confluent needs a registry"))
+    if writer.source.type != "avro":
+        raise ctx.refuse(Code.SCHEMA_VIOLATION, f"schema {schema_id} is a {writer.source.type} schema, not Avro",
+                         offset=1)
+    target = reader or (ctx.schema if ctx.schema is not None and ctx.schema.source.digest != writer.source.digest
+                        else None)
+    return _read_datums(data[5:], 1, _plan(writer), target, ctx, base=5)
 
 
 def _check_single_object(data: bytes, ctx: Context, plan: Plan) -> int:
@@ -245,9 +272,14 @@ def encode(documents: list[Any], ctx: Context) -> bytes:
 
 
 def _encode_single(document: Any, schema: CompiledSchema, plan: Plan, ctx: Context, encoding: str) -> bytes:
+    if encoding == "confluent" and ctx.schema_id is None:
+        raise InvalidRequest(Issue(Code.INVALID_SCHEMA, "target.schema", "avro/confluent writes the schema's "
+                                   "registry id: name the schema by id or subject, not inline"))
     datum = _datum_bytes(document, schema, plan, ctx, "")
     if encoding == "single-object":
         return SINGLE_OBJECT_MAGIC + plan.fingerprint + datum
+    if encoding == "confluent":
+        return CONFLUENT_MAGIC + ctx.schema_id.to_bytes(4, "big") + datum
     return datum
 
 

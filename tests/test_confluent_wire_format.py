@@ -1,0 +1,85 @@
+"""Kafka's Confluent wire format through Convert: what confluent-kafka's serializers write against this
+server's REST registry converts to JSON by looking the id up, and back for its deserializers."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import time
+
+import grpc
+import pytest
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+from confluent_kafka.serialization import MessageField, SerializationContext
+
+from convsvc.v1 import conversion_pb2 as pb
+from convsvc.v1 import conversion_pb2_grpc
+from tests.conftest import ServerProcess
+
+USER = ('{"type": "record", "name": "User", "namespace": "acme", "fields": ['
+        '{"name": "name", "type": "string"}, {"name": "age", "type": "int"}]}')
+JSON = pb.FormatSpec(format=pb.FORMAT_JSON)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    process = ServerProcess(tmp_path_factory.mktemp("confluent"), "--rest-port", str(free_port()))
+    deadline = time.monotonic() + 20
+    while not (match := re.search(r"REST schema registry on (http://[0-9.]+:[0-9]+)", process.log())):
+        assert time.monotonic() < deadline, process.log()
+        time.sleep(0.05)
+    process.rest = match.group(1)
+    yield process
+    process.stop()
+
+
+def test_a_kafka_serializers_message_converts_to_json_through_the_registry(server):
+    client = SchemaRegistryClient({"url": server.rest})
+    context = SerializationContext("users", MessageField.VALUE)
+    message = AvroSerializer(client, USER)({"name": "ann", "age": 41}, context)
+    assert message[:1] == b"\x00"
+    with grpc.insecure_channel(server.address) as channel:
+        stub = conversion_pb2_grpc.ConversionServiceStub(channel)
+        response = stub.Convert(pb.ConvertRequest(
+            source=pb.FormatSpec(format=pb.FORMAT_AVRO, encoding="confluent"), target=JSON, payload=message), timeout=10)
+    assert json.loads(response.payload) == {"name": "ann", "age": 41}
+
+
+def test_json_converts_to_a_message_the_kafka_deserializer_reads(server):
+    client = SchemaRegistryClient({"url": server.rest})
+    context = SerializationContext("users", MessageField.VALUE)
+    AvroSerializer(client, USER)({"name": "seed", "age": 1}, context)  # registers users-value
+    target = pb.FormatSpec(format=pb.FORMAT_AVRO, encoding="confluent",
+                           schema=pb.SchemaRef(subject=pb.SubjectVersion(subject="users-value")))
+    with grpc.insecure_channel(server.address) as channel:
+        stub = conversion_pb2_grpc.ConversionServiceStub(channel)
+        message = stub.Convert(pb.ConvertRequest(source=JSON, target=target, payload=b'{"name": "bo", "age": 7}'),
+                               timeout=10).payload
+    assert AvroDeserializer(client)(message, context) == {"name": "bo", "age": 7}
+
+
+def test_an_unknown_id_in_the_frame_is_not_found(server):
+    with grpc.insecure_channel(server.address) as channel:
+        stub = conversion_pb2_grpc.ConversionServiceStub(channel)
+        with pytest.raises(grpc.RpcError) as caught:
+            stub.Convert(pb.ConvertRequest(source=pb.FormatSpec(format=pb.FORMAT_AVRO, encoding="confluent"),
+                                           target=JSON, payload=b"\x00\x00\x01\x00\x00\x02"), timeout=10)
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_an_inline_schema_cannot_write_the_frame(server):
+    target = pb.FormatSpec(format=pb.FORMAT_AVRO, encoding="confluent",
+                           schema=pb.SchemaRef(inline=pb.InlineSchema(type=pb.SCHEMA_TYPE_AVRO, text=USER)))
+    with grpc.insecure_channel(server.address) as channel:
+        stub = conversion_pb2_grpc.ConversionServiceStub(channel)
+        with pytest.raises(grpc.RpcError) as caught:
+            stub.Convert(pb.ConvertRequest(source=JSON, target=target, payload=b'{"name": "x", "age": 1}'), timeout=10)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
