@@ -83,3 +83,39 @@ def test_an_inline_schema_cannot_write_the_frame(server):
         with pytest.raises(grpc.RpcError) as caught:
             stub.Convert(pb.ConvertRequest(source=JSON, target=target, payload=b'{"name": "x", "age": 1}'), timeout=10)
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+# -- Protobuf: the frame also carries the message indexes ------------------------------------------
+
+SHOP = '''syntax = "proto3";
+package shop;
+message Cart { string id = 1; }
+message Order { string id = 1; int64 total = 2; message Line { string sku = 1; } repeated Line lines = 3; }
+'''
+
+
+def register_shop(server) -> int:
+    from convsvc.v1 import registry_pb2 as rpb
+    from convsvc.v1 import registry_pb2_grpc
+
+    with grpc.insecure_channel(server.address) as channel:
+        return registry_pb2_grpc.SchemaRegistryServiceStub(channel).RegisterSchema(rpb.RegisterSchemaRequest(
+            subject="shop-value", schema=rpb.Schema(type=pb.SCHEMA_TYPE_PROTOBUF, text=SHOP)), timeout=10).schema.id
+
+
+@pytest.mark.parametrize("message, indexes, payload, expected", [
+    ("shop.Cart", b"\x00", b'{"id": "c1"}', {"id": "c1"}),  # the first message: the short form [0]
+    ("shop.Order", b"\x02\x02", b'{"id": "o1", "total": 5}', {"id": "o1", "total": 5}),  # [1]
+    ("shop.Order.Line", b"\x04\x02\x00", b'{"sku": "s"}', {"sku": "s"}),  # [1, 0]
+])
+def test_protobuf_frames_name_the_message_by_its_indexes(server, message, indexes, payload, expected):
+    schema_id = register_shop(server)
+    target = pb.FormatSpec(format=pb.FORMAT_PROTOBUF, encoding="confluent", message_type=message,
+                           schema=pb.SchemaRef(subject=pb.SubjectVersion(subject="shop-value")))
+    with grpc.insecure_channel(server.address) as channel:
+        stub = conversion_pb2_grpc.ConversionServiceStub(channel)
+        framed = stub.Convert(pb.ConvertRequest(source=JSON, target=target, payload=payload), timeout=10).payload
+        assert framed[:5 + len(indexes)] == b"\x00" + schema_id.to_bytes(4, "big") + indexes
+        back = stub.Convert(pb.ConvertRequest(source=pb.FormatSpec(format=pb.FORMAT_PROTOBUF, encoding="confluent"),
+                                              target=JSON, payload=framed), timeout=10)
+    assert json.loads(back.payload) == expected

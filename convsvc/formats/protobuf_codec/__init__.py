@@ -16,7 +16,7 @@ from google.protobuf.message import DecodeError
 
 from convsvc.formats import json_codec
 from convsvc.formats.codec import Encoding
-from convsvc.formats.protobuf_codec import protojson
+from convsvc.formats.protobuf_codec import confluent, protojson
 from convsvc.formats.protobuf_codec.plan import MAX_MESSAGE_DEPTH, SchemaPlan, schema_plan
 from convsvc.formats.protobuf_codec.reader import MessageDict, Reader
 from convsvc.formats.protobuf_codec.wire import DelimitedSplitter, find_problem, frame, split_frames
@@ -39,6 +39,11 @@ ENCODINGS = {
                                   "output; both are accepted on input",
                          "emit_defaults": _EMIT_DEFAULTS,
                          "indent": "0 (compact, default) or 2 (two-space indentation)"}),
+    "confluent": Encoding("confluent", "Confluent's wire format: the byte 00, the schema's registry id (4 bytes, "
+                          "big-endian), the message indexes, the message; decoding looks the id up in the "
+                          "registry (no schema or message type needed), encoding needs the schema named by "
+                          "id or subject; as a stream, each framed message follows its length as a varint",
+                          options=_DECODE_OPTIONS),
     "delimited": Encoding("delimited", "a stream of messages, each after its length as a varint "
                           "(writeDelimitedTo / parseDelimitedFrom); each message is one document",
                           multi_document=True, options=_DECODE_OPTIONS),
@@ -53,8 +58,12 @@ _BACKEND = api_implementation.Type()  # "upb": the C backend this codec is built
 def decode(data: bytes, ctx: Context) -> list[Any]:
     if len(data) > ctx.limits.max_message_bytes:
         raise ctx.over_limit("max_message_bytes", f"payload of {len(data)} bytes")
-    schema = _schema(ctx, "source")
     encoding = ctx.encoding or "binary"
+    if encoding == "confluent":  # the frame names the schema and the message
+        framed, start = confluent.read_frame(data, ctx)
+        plan = schema_plan(framed.compiled.DESCRIPTOR, framed.shape)
+        return [read_binary(data[start:], ctx, plan, base_offset=start)]
+    schema = _schema(ctx, "source")
     if encoding == "json":
         return [read_json(data, ctx, schema)]
     if encoding == "delimited":
@@ -132,6 +141,8 @@ def encode(documents: list[Any], ctx: Context) -> bytes:
     (value,) = documents
     if encoding == "json":
         return write_json(value, ctx, schema)
+    if encoding == "confluent":
+        return confluent.frame(ctx.schema, ctx.schema_id, write_binary(value, ctx, schema))
     return write_binary(value, ctx, schema)
 
 
@@ -141,6 +152,8 @@ def encode_record(value: Any, ctx: Context) -> bytes:
     schema = _schema(ctx, "target")
     if (ctx.encoding or "binary") == "json":
         return write_json(value, ctx, schema, newline=True)
+    if ctx.encoding == "confluent":
+        return frame(confluent.frame(ctx.schema, ctx.schema_id, write_binary(value, ctx, schema)))
     return frame(write_binary(value, ctx, schema))
 
 
