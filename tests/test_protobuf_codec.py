@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from convsvc.formats import protobuf_codec as codec
-from convsvc.formats.protobuf_codec import issues
+
 from convsvc.formats.protobuf_codec.reader import MessageDict
 from convsvc.formats.protobuf_codec.wire import encode_varint
 from convsvc.model import Code, Context, ConversionError, InvalidInput, InvalidRequest, LimitExceeded, Limits, Mode
@@ -261,7 +261,7 @@ def test_binary_to_canonical_to_binary_is_byte_identical_and_protojson_matches_j
     value, decode_ctx = decode(original)
     again, encode_ctx = encode(value)
     assert again == original
-    problems = [issue for issue in [*decode_ctx.report, *encode_ctx.report] if issue.code is not issues.UNKNOWN_ENUM_NUMBER]
+    problems = [issue for issue in [*decode_ctx.report, *encode_ctx.report] if issue.code is not Code.UNKNOWN_ENUM_NUMBER]
     assert problems == []
     protojson, _ = encode(value, "json")
     assert json.loads(protojson) == json.loads(json_format.MessageToJson(generated))
@@ -305,7 +305,7 @@ def test_protojson_accepts_int64_as_strings_or_numbers_and_writes_strings():
 def test_protojson_enums_by_name_or_number():
     value, ctx = decode(b'{"scalars": {"fEnum": 2}, "rEnum": ["COLOR_RED", 1, 42]}', "json")
     assert value == {"scalars": {"f_enum": "COLOR_GREEN"}, "r_enum": ["COLOR_RED", "COLOR_RED", 42]}
-    assert codes(ctx) == [(issues.UNKNOWN_ENUM_NUMBER, "/r_enum/2")]
+    assert codes(ctx) == [(Code.UNKNOWN_ENUM_NUMBER, "/r_enum/2")]
     assert json.loads(encode(value, "json")[0])["rEnum"] == ["COLOR_RED", "COLOR_RED", 42]
 
 
@@ -351,7 +351,7 @@ def test_unknown_fields_inside_an_any_payload_are_reported_dropped(pb2):
     message.payload.type_url = "type.googleapis.com/convsvc.test.v1.Scalars"
     value, ctx = decode(message.SerializeToString())
     assert value == {"payload": {"@type": "type.googleapis.com/convsvc.test.v1.Scalars", "f_int32": 1}}
-    assert codes(ctx) == [(issues.UNKNOWN_FIELDS_DROPPED, "/payload")]
+    assert codes(ctx) == [(Code.UNKNOWN_FIELDS_DROPPED, "/payload")]
 
 
 def test_protojson_any_of_a_type_outside_the_schema_is_refused():
@@ -580,7 +580,7 @@ def test_unknown_fields_survive_a_protobuf_to_protobuf_round_trip_byte_for_byte(
     again, ctx = encode(value)
     assert again == data
     assert [(issue.code, issue.path, issue.level) for issue in ctx.report] == [
-        (issues.UNKNOWN_FIELDS_KEPT, path, Severity.INFO)
+        (Code.UNKNOWN_FIELDS_KEPT, path, Severity.INFO)
         for path in ("/scalars", "/r_scalars/0", "/m_bool_scalars/true", "")]
 
 
@@ -589,11 +589,11 @@ def test_unknown_fields_are_reported_dropped_when_the_target_cannot_carry_them(p
     value = codec.read_binary(newer_message(pb2), ctx, codec._schema(ctx, "source"), target_format="json")
     assert type(value) is dict
     assert [(issue.code, issue.path, issue.level) for issue in ctx.report] == [
-        (issues.UNKNOWN_FIELDS_DROPPED, path, Severity.WARNING)
+        (Code.UNKNOWN_FIELDS_DROPPED, path, Severity.WARNING)
         for path in ("/scalars", "/r_scalars/0", "/m_bool_scalars/true", "")]
     kept, _ = decode(newer_message(pb2))
     _, ctx = encode(kept, "json")
-    assert {issue.code for issue in ctx.report} == {issues.UNKNOWN_FIELDS_DROPPED}
+    assert {issue.code for issue in ctx.report} == {Code.UNKNOWN_FIELDS_DROPPED}
     _, ctx = encode({**kept}, "binary")  # a plain copy has lost them: nothing to report
     assert len(ctx.report) == 0
 
@@ -602,11 +602,11 @@ def test_unknown_fields_whose_message_is_gone_are_reported_dropped(pb2):
     value, _ = decode(newer_message(pb2))
     value["r_scalars"] = value["r_scalars"][1:]
     _, ctx = encode(value)
-    assert (issues.UNKNOWN_FIELDS_DROPPED, "/m_bool_scalars/true") not in codes(ctx)
-    assert (issues.UNKNOWN_FIELDS_KEPT, "/r_scalars/0") in codes(ctx)  # now the next element's place
+    assert (Code.UNKNOWN_FIELDS_DROPPED, "/m_bool_scalars/true") not in codes(ctx)
+    assert (Code.UNKNOWN_FIELDS_KEPT, "/r_scalars/0") in codes(ctx)  # now the next element's place
     del value["scalars"]
     _, ctx = encode(value)
-    assert (issues.UNKNOWN_FIELDS_DROPPED, "/scalars") in codes(ctx)
+    assert (Code.UNKNOWN_FIELDS_DROPPED, "/scalars") in codes(ctx)
 
 
 def test_closed_enum_unknown_numbers_travel_as_unknown_fields(pb2):
@@ -893,10 +893,10 @@ def test_unknown_fields_ride_through_a_protobuf_to_protobuf_conversion(engine_kn
     data = newer_message(pb2)
     result = convsvc.convert(data, source=protobuf_side(), target=protobuf_side())
     assert result.payload == data
-    assert {issue.code for issue in result.report} == {issues.UNKNOWN_FIELDS_KEPT}
+    assert {issue.code for issue in result.report} == {Code.UNKNOWN_FIELDS_KEPT}
     with pytest.raises(InvalidInput) as caught:
         convsvc.convert(data, source=protobuf_side(), target=protobuf_side("json"))
-    assert {issue.code for issue in caught.value.issues} == {issues.UNKNOWN_FIELDS_DROPPED}
+    assert {issue.code for issue in caught.value.issues} == {Code.UNKNOWN_FIELDS_DROPPED}
 
 
 def test_unknown_fields_are_refused_in_fragile_when_another_format_drops_them(engine_knows_protobuf, pb2):
@@ -909,6 +909,6 @@ def test_unknown_fields_are_refused_in_fragile_when_another_format_drops_them(en
     with pytest.raises(InvalidInput) as caught:
         convsvc.convert(newer_message(pb2), source=protobuf_side(), target="json")
     assert [(issue.code, issue.path) for issue in caught.value.issues] == [
-        (issues.UNKNOWN_FIELDS_DROPPED, path) for path in ("/scalars", "/r_scalars/0", "/m_bool_scalars/true", "")]
+        (Code.UNKNOWN_FIELDS_DROPPED, path) for path in ("/scalars", "/r_scalars/0", "/m_bool_scalars/true", "")]
     result = convsvc.convert(newer_message(pb2), source=protobuf_side(), target="json", mode="robust")
     assert json.loads(result.payload)["scalars"] == {"f_int32": 1}

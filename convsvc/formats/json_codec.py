@@ -293,10 +293,12 @@ def _key_text(key: Any) -> str:
 # -- streams -------------------------------------------------------------------------------------
 
 class LineSplitter:
-    """JSON Lines records from chunks; holds at most one unfinished line."""
+    """One record per line from chunks (blank lines skipped); holds at most one unfinished line.
+    Every line-framed stream form uses it (JSON Lines, Avro JSON, ProtoJSON, XML)."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, record: str = "a JSON Lines record") -> None:
         self._ctx = ctx
+        self._record = record
         self._pending = bytearray()
 
     def feed(self, chunk: bytes) -> list[bytes]:
@@ -315,7 +317,7 @@ class LineSplitter:
 
     def _check_pending(self) -> None:
         if len(self._pending) > self._ctx.limits.max_message_bytes:
-            raise self._ctx.over_limit("max_message_bytes", "a JSON Lines record has no end in sight")
+            raise self._ctx.over_limit("max_message_bytes", f"{self._record} has no end in sight")
 
 
 def record_splitter(ctx: Context) -> LineSplitter:

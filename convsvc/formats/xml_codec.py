@@ -2,7 +2,7 @@
 
 Both encodings parse with convsvc/formats/xml/parse.py (no DTD, no entities, no network, bounded
 depth and size) and walk the tree once; both write XML text directly. One document per payload; the
-stream form is one document per line (see XmlLineSplitter). Rules and issue codes:
+stream form is one document per line (json_codec.LineSplitter). Rules and issue codes:
 docs/xml-mapping.md.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from convsvc.formats.codec import Encoding
+from convsvc.formats.json_codec import LineSplitter
 from convsvc.formats.xml import natural, xpath
 from convsvc.model import Context
 
@@ -56,32 +57,6 @@ def encode_record(value: Any, ctx: Context) -> bytes:
     return _mapping(ctx).encode(value, ctx, one_line=True).encode("utf-8") + b"\n"
 
 
-class XmlLineSplitter:
-    """The stream form: one XML document per line (blank lines skipped), as JSON Lines does for JSON.
-    encode_record always writes a document on one line; memory holds at most one unfinished line."""
-
-    def __init__(self, ctx: Context) -> None:
-        self._ctx = ctx
-        self._pending = bytearray()
-
-    def feed(self, chunk: bytes) -> list[bytes]:
-        self._pending += chunk
-        if b"\n" not in chunk:
-            self._check_pending()
-            return []
-        *lines, rest = bytes(self._pending).split(b"\n")
-        self._pending = bytearray(rest)
-        self._check_pending()
-        return [line for line in lines if line.strip()]
-
-    def finish(self) -> list[bytes]:
-        rest, self._pending = bytes(self._pending), bytearray()
-        return [rest] if rest.strip() else []
-
-    def _check_pending(self) -> None:
-        if len(self._pending) > self._ctx.limits.max_message_bytes:
-            raise self._ctx.over_limit("max_message_bytes", "an XML record (one document per line) has no end in sight")
-
-
-def record_splitter(ctx: Context) -> XmlLineSplitter:
-    return XmlLineSplitter(ctx)
+def record_splitter(ctx: Context) -> LineSplitter:
+    """The stream form: one XML document per line (encode_record writes each on one line)."""
+    return LineSplitter(ctx, "an XML record (one document per line)")

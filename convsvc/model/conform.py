@@ -76,7 +76,7 @@ class _Conformer:
 
     def _null(self, value, shape, path, depth):
         if value is not None:
-            self.fail(path, f"expected null, got {_kind_of(value)}")
+            self.fail(path, f"expected null, got {describe_value(value)}")
         return None
 
     def _bool(self, value, shape, path, depth):
@@ -85,7 +85,7 @@ class _Conformer:
         if self.robust and isinstance(value, str) and value.lower() in ("true", "false"):
             self.note(Code.COERCED_STRING_TO_BOOL, f"string {value!r} read as a boolean", path)
             return value.lower() == "true"
-        self.fail(path, f"expected a boolean, got {_kind_of(value)}")
+        self.fail(path, f"expected a boolean, got {describe_value(value)}")
 
     def _int(self, value, shape, path, depth):
         if isinstance(value, bool):
@@ -98,11 +98,11 @@ class _Conformer:
         elif isinstance(value, str) and self.robust:
             number = _parse_int(value)
             if number is None:
-                self.fail(path, f"expected an integer ({shape.kind.value}), got {_kind_of(value)}")
+                self.fail(path, f"expected an integer ({shape.kind.value}), got {describe_value(value)}")
             self.note(Code.COERCED_STRING_TO_NUMBER, f"string {value!r} read as an integer", path)
             value = number
         if not isinstance(value, int):
-            self.fail(path, f"expected an integer ({shape.kind.value}), got {_kind_of(value)}")
+            self.fail(path, f"expected an integer ({shape.kind.value}), got {describe_value(value)}")
         low, high = INTEGER_RANGES[shape.kind]
         if not low <= value <= high:
             self.fail(path, f"{value} does not fit {shape.kind.value} [{low}, {high}]", Code.VALUE_OUT_OF_RANGE)
@@ -129,10 +129,10 @@ class _Conformer:
         if isinstance(value, str) and self.robust:
             number = _parse_float(value)
             if number is None:
-                self.fail(path, f"expected a number ({shape.kind.value}), got {_kind_of(value)}")
+                self.fail(path, f"expected a number ({shape.kind.value}), got {describe_value(value)}")
             self.note(Code.COERCED_STRING_TO_NUMBER, f"string {value!r} read as a number", path)
             return number
-        self.fail(path, f"expected a number ({shape.kind.value}), got {_kind_of(value)}")
+        self.fail(path, f"expected a number ({shape.kind.value}), got {describe_value(value)}")
 
     def _float(self, value, shape, path, depth):
         number = self._double(value, shape, path, depth)
@@ -165,7 +165,7 @@ class _Conformer:
             if not number.is_finite():
                 self.fail(path, f"{value!r} is not a decimal", Code.VALUE_OUT_OF_RANGE)
         else:
-            self.fail(path, f"expected a decimal, got {_kind_of(value)}")
+            self.fail(path, f"expected a decimal, got {describe_value(value)}")
         exponent = number.as_tuple().exponent
         if shape.scale is not None and isinstance(exponent, int) and -exponent > shape.scale:
             rounded = number.quantize(Decimal(1).scaleb(-shape.scale))
@@ -185,7 +185,7 @@ class _Conformer:
             text = repr(value) if isinstance(value, float) else str(value)
             self.note(Code.COERCED_NUMBER_TO_STRING, f"number {text} written as a string", path)
             return text
-        self.fail(path, f"expected a string, got {_kind_of(value)}")
+        self.fail(path, f"expected a string, got {describe_value(value)}")
 
     def _bytes(self, value, shape, path, depth):
         if isinstance(value, (bytes, bytearray, memoryview)):
@@ -196,7 +196,7 @@ class _Conformer:
             except (binascii.Error, ValueError):
                 self.fail(path, "expected bytes as base64 text (RFC 4648, padded), got other text")
         else:
-            self.fail(path, f"expected bytes, got {_kind_of(value)}")
+            self.fail(path, f"expected bytes, got {describe_value(value)}")
         if shape.kind is Kind.FIXED and len(data) != shape.size:
             self.fail(path, f"expected exactly {shape.size} bytes ({shape.describe()}), got {len(data)}")
         return data
@@ -213,7 +213,7 @@ class _Conformer:
                     self.note(Code.COERCED_ENUM_CASE, f"{value!r} read as the symbol {matches[0]!r}", path)
                     return matches[0]
             self.fail(path, f"{value!r} is not one of {', '.join(shape.symbols)}")
-        self.fail(path, f"expected an enum symbol, got {_kind_of(value)}")
+        self.fail(path, f"expected an enum symbol, got {describe_value(value)}")
 
     def _uuid(self, value, shape, path, depth):
         if isinstance(value, uuid.UUID):
@@ -223,7 +223,7 @@ class _Conformer:
                 return uuid.UUID(value)
             except ValueError:
                 pass
-        self.fail(path, f"expected a UUID, got {_kind_of(value)}")
+        self.fail(path, f"expected a UUID, got {describe_value(value)}")
 
     # -- dates and times -------------------------------------------------------------------------
 
@@ -246,7 +246,7 @@ class _Conformer:
             if local:
                 moment = moment.replace(tzinfo=None)
         else:
-            self.fail(path, f"expected a timestamp, got {_kind_of(value)}")
+            self.fail(path, f"expected a timestamp, got {describe_value(value)}")
         moment = self._cut_to_millis(moment, shape, path)
         if local:
             if moment.tzinfo is not None:
@@ -283,7 +283,7 @@ class _Conformer:
                 return _EPOCH_DATE + dt.timedelta(days=value)
             except OverflowError:
                 self.fail(path, f"{value} days since the epoch is out of range", Code.VALUE_OUT_OF_RANGE)
-        self.fail(path, f"expected a date, got {_kind_of(value)}")
+        self.fail(path, f"expected a date, got {describe_value(value)}")
 
     def _time(self, value, shape, path, depth):
         if isinstance(value, dt.time):
@@ -299,27 +299,27 @@ class _Conformer:
             if not 0 <= micros < 86_400_000_000:
                 self.fail(path, f"{value} {shape.unit} is not a time of day", Code.VALUE_OUT_OF_RANGE)
             return (dt.datetime.min + dt.timedelta(microseconds=micros)).time()
-        self.fail(path, f"expected a time of day, got {_kind_of(value)}")
+        self.fail(path, f"expected a time of day, got {describe_value(value)}")
 
     # -- containers ------------------------------------------------------------------------------
 
     def _array(self, value, shape, path, depth):
         if not isinstance(value, (list, tuple)):
             if not self.robust:
-                self.fail(path, f"expected an array, got {_kind_of(value)}")
-            self.note(Code.COERCED_TO_ARRAY, f"single {_kind_of(value)} wrapped in an array", path)
+                self.fail(path, f"expected an array, got {describe_value(value)}")
+            self.note(Code.COERCED_TO_ARRAY, f"single {describe_value(value)} wrapped in an array", path)
             value = [value]
         items = shape.items
         return [self.value(item, items, child_pointer(path, index), depth + 1) for index, item in enumerate(value)]
 
     def _map(self, value, shape, path, depth):
         if not isinstance(value, dict):
-            self.fail(path, f"expected a map (object), got {_kind_of(value)}")
+            self.fail(path, f"expected a map (object), got {describe_value(value)}")
         return {key: self.value(item, shape.items, child_pointer(path, key), depth + 1) for key, item in value.items()}
 
     def _record(self, value, shape, path, depth):
         if not isinstance(value, dict):
-            self.fail(path, f"expected a record ({shape.describe()}), got {_kind_of(value)}")
+            self.fail(path, f"expected a record ({shape.describe()}), got {describe_value(value)}")
         out = {}
         seen = set()
         for field in shape.fields:
@@ -367,7 +367,7 @@ class _Conformer:
                     return self.value(value, branch, path, depth)
                 except Mismatch:
                     continue
-        self.fail(path, f"{_kind_of(value)} fits no branch of {shape.describe()}")
+        self.fail(path, f"{describe_value(value)} fits no branch of {shape.describe()}")
 
 
 _ABSENT = object()
@@ -384,7 +384,8 @@ def _present_key(value: dict, field: Field) -> str | None:
     return None
 
 
-def _kind_of(value: Any) -> str:
+def describe_value(value: Any) -> str:
+    """A value as messages name it: `the string 'x'`, `an array`, `null`."""
     if value is None:
         return "null"
     if isinstance(value, bool):

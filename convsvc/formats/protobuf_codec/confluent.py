@@ -7,6 +7,7 @@ import dataclasses
 
 from google.protobuf import descriptor_pb2
 
+from convsvc.formats.protobuf_codec.wire import encode_varint
 from convsvc.model import Code, Context, InvalidRequest, Issue, Unimplemented
 from convsvc.schemas import CompiledSchema, compile_schema
 
@@ -95,13 +96,4 @@ def _zigzag(data: bytes, pos: int, ctx: Context) -> tuple[int, int]:
 
 
 def _varint_zigzag(number: int) -> bytes:
-    value = (number << 1) ^ (number >> 63)
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
+    return encode_varint((number << 1) ^ (number >> 63))

@@ -12,7 +12,7 @@ from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import DecodeError
 from google.protobuf.unknown_fields import UnknownFieldSet
 
-from convsvc.formats.protobuf_codec import issues
+
 from convsvc.formats.protobuf_codec import wellknown as wk
 from convsvc.formats.protobuf_codec.plan import (
     ANY, DURATION, ENUM, FIELD_MASK, FLOAT, LIST_VALUE, MAX_MESSAGE_DEPTH, MESSAGE, STRING, STRUCT,
@@ -55,7 +55,7 @@ class Reader:
                 value.unknown_fields = tuple(self.unknown)
             else:
                 for path, _ in self.unknown:
-                    self.ctx.note(issues.UNKNOWN_FIELDS_DROPPED, "fields the schema does not define (unknown "
+                    self.ctx.note(Code.UNKNOWN_FIELDS_DROPPED, "fields the schema does not define (unknown "
                                   "field numbers) have no place in the target format", path=path)
         return value
 
@@ -66,7 +66,7 @@ class Reader:
             raise self.ctx.over_limit("max_depth", "nesting too deep", path=path)
         if plan.wkt:
             if len(UnknownFieldSet(message)):  # no canonical place to keep them
-                self.ctx.note(issues.UNKNOWN_FIELDS_DROPPED, f"fields {plan.full_name} does not define are "
+                self.ctx.note(Code.UNKNOWN_FIELDS_DROPPED, f"fields {plan.full_name} does not define are "
                               "dropped", path=path)
             return self.well_known(message, plan, path, depth)
         out: dict[str, Any] = {}
@@ -74,7 +74,7 @@ class Reader:
         for descriptor, value in message.ListFields():
             entry = readers.get(descriptor)
             if entry is None:  # an extension: not part of the mapping
-                self.ctx.note(issues.UNKNOWN_FIELDS_DROPPED, f"extension {descriptor.full_name} is not "
+                self.ctx.note(Code.UNKNOWN_FIELDS_DROPPED, f"extension {descriptor.full_name} is not "
                               "converted (extensions are not supported)", path=path)
                 continue
             name, action, field = entry
@@ -120,7 +120,7 @@ class Reader:
             name = field.enum.names.get(value)
             if name is not None:
                 return name
-            self.ctx.note(issues.UNKNOWN_ENUM_NUMBER, f"{value} is not a value of {field.enum.full_name}; "
+            self.ctx.note(Code.UNKNOWN_ENUM_NUMBER, f"{value} is not a value of {field.enum.full_name}; "
                           "kept as the number", path=path)
             return value
         if kind == MESSAGE:
@@ -161,7 +161,7 @@ class Reader:
 
     def found_unknown(self, path: str, raw: bytes) -> None:
         if self.in_any:  # inside an Any's payload: no place to keep them (docs: unknown fields)
-            self.ctx.note(issues.UNKNOWN_FIELDS_DROPPED, "fields the schema does not define, inside a "
+            self.ctx.note(Code.UNKNOWN_FIELDS_DROPPED, "fields the schema does not define, inside a "
                           "google.protobuf.Any payload, are dropped", path=path)
             return
         self.unknown.append((path, raw))

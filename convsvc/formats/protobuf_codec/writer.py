@@ -20,7 +20,7 @@ from typing import Any
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import DecodeError, EncodeError
 
-from convsvc.formats.protobuf_codec import issues
+
 from convsvc.formats.protobuf_codec import wellknown as wk
 from convsvc.formats.protobuf_codec.plan import (
     ANY, DURATION, ENUM, FIELD_MASK, FLOAT, LIST_VALUE, MAX_MESSAGE_DEPTH, MESSAGE, STRUCT, TIMESTAMP, VALUE,
@@ -28,7 +28,7 @@ from convsvc.formats.protobuf_codec.plan import (
 )
 from convsvc.formats.protobuf_codec.reader import MessageDict, resolve_any
 from convsvc.model import Code, Context, LimitExceeded
-from convsvc.model.conform import conform
+from convsvc.model.conform import conform, describe_value as _kind_of
 from convsvc.model.positions import child_pointer
 from convsvc.model.shape import Kind, Shape
 
@@ -261,7 +261,7 @@ class Writer:
             if not -(2**31) <= value < 2**31:
                 raise self.ctx.refuse(Code.VALUE_OUT_OF_RANGE, f"enum number {value} does not fit int32",
                                       path=path)
-            self.ctx.note(issues.UNKNOWN_ENUM_NUMBER, f"{value} is not a value of {enum.full_name}; "
+            self.ctx.note(Code.UNKNOWN_ENUM_NUMBER, f"{value} is not a value of {enum.full_name}; "
                           "written as the number", path=path)
             return value
         raise self.ctx.refuse(Code.SCHEMA_VIOLATION, f"expected a symbol of {enum.full_name} (or its number), "
@@ -474,22 +474,22 @@ class Writer:
         exists in the output too; otherwise report them dropped."""
         if self.protojson:
             for path, _ in unknown:
-                self.ctx.note(issues.UNKNOWN_FIELDS_DROPPED, "fields the schema does not define (unknown field "
+                self.ctx.note(Code.UNKNOWN_FIELDS_DROPPED, "fields the schema does not define (unknown field "
                               "numbers) have no ProtoJSON form", path=path)
             return
         for path, raw in unknown:
             target = _navigate(message, plan, path)
             if target is None:
-                self.ctx.note(issues.UNKNOWN_FIELDS_DROPPED, "the message that held fields the schema does not "
+                self.ctx.note(Code.UNKNOWN_FIELDS_DROPPED, "the message that held fields the schema does not "
                               "define is not in the output", path=path)
                 continue
             try:
                 target.MergeFromString(raw)
             except DecodeError:
-                self.ctx.note(issues.UNKNOWN_FIELDS_DROPPED, "fields the source schema did not define clash with "
+                self.ctx.note(Code.UNKNOWN_FIELDS_DROPPED, "fields the source schema did not define clash with "
                               "the target schema's fields of the same numbers", path=path)
                 continue
-            self.ctx.note(issues.UNKNOWN_FIELDS_KEPT, "fields the schema does not define were carried through",
+            self.ctx.note(Code.UNKNOWN_FIELDS_KEPT, "fields the schema does not define were carried through",
                           path=path)
 
 
@@ -622,23 +622,3 @@ def _value_fields(json_value: Any) -> dict:
 def _is_integer_text(text: str) -> bool:
     body = text[1:] if text[:1] == "-" else text
     return body.isascii() and body.isdigit() and len(body) <= 20
-
-
-def _kind_of(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return f"the integer {value}" if abs(value) < 10**12 else "an integer"
-    if isinstance(value, float):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        return f"the string {value!r}" if len(value) <= 40 else "a string"
-    if isinstance(value, (bytes, bytearray)):
-        return "bytes"
-    if isinstance(value, (list, tuple)):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
