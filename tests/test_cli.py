@@ -126,3 +126,23 @@ def test_missing_schema_file_is_a_usage_error():
     done = run("convert", "--from", "json", "--to", "avro", "--to-schema", "/no/such.avsc", stdin=b"{}")
     assert done.returncode == 2
     assert done.stderr.decode() == "convsvc: schema file /no/such.avsc: No such file or directory\n"
+
+
+def test_repair_prints_the_repaired_json_and_each_repair_with_its_position():
+    done = run("repair", stdin=b"```json\n{name: 'Ada', tags: ['x',],}\n```")
+    assert (done.returncode, done.stdout) == (0, b'{"name":"Ada","tags":["x"]}')
+    assert done.stderr.decode().splitlines() == [
+        "convsvc: warning: JSON_CODE_FENCE at (root) (line 1, column 1): Markdown code fence removed",
+        "convsvc: warning: JSON_UNQUOTED_KEY at /name (line 2, column 2): unquoted key 'name' quoted",
+        "convsvc: warning: JSON_SINGLE_QUOTES at /name (line 2, column 8): single-quoted string requoted",
+        "convsvc: warning: JSON_UNQUOTED_KEY at /tags (line 2, column 15): unquoted key 'tags' quoted",
+        "convsvc: warning: JSON_SINGLE_QUOTES at /tags/0 (line 2, column 22): single-quoted string requoted",
+        "convsvc: warning: JSON_TRAILING_COMMA at /tags (line 2, column 25): trailing comma removed",
+        "convsvc: warning: JSON_TRAILING_COMMA at (root) (line 2, column 27): trailing comma removed",
+    ]
+
+
+def test_repair_refuses_what_it_cannot_repair():
+    done = run("repair", stdin=b"no json here")
+    assert done.returncode == 1
+    assert done.stderr.decode().startswith("convsvc: error: SYNTAX_ERROR")

@@ -72,6 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
     formats = commands.add_parser("formats", help="list formats and encodings")
     formats.add_argument("--json", action="store_true", help="print as JSON")
 
+    repair = commands.add_parser("repair", help="repair broken JSON from stdin (ROBUST mode), every repair on stderr")
+    repair.add_argument("--indent", action="store_true", help="two-space indentation")
+    repair.add_argument("--report-json", metavar="FILE", help="write the report as JSON to FILE")
+
     schema_cli.add_parser(commands)
     return parser
 
@@ -87,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _keys(args)
         if args.command == "schema":
             return schema_cli.run(args)
+        if args.command == "repair":
+            return _repair(args)
         return _formats(args)
     except UsageError as error:
         print(f"convsvc: {error}", file=sys.stderr)
@@ -152,10 +158,25 @@ def _convert(args: argparse.Namespace) -> int:
             code, output, issues = EXIT_REFUSED, b"", []
     else:
         code, output, issues = _convert_local(source, target, mode, payload)
+    return _finish(code, output, issues, args.report_json)
+
+
+def _repair(args: argparse.Namespace) -> int:
+    """JSON in, repaired JSON out: ROBUST JSON to JSON, every repair on stderr (docs/repair.md)."""
+    from convsvc.engine import FormatSpec
+    from convsvc.model import Mode
+
+    target = FormatSpec("json", options={"indent": "2"} if args.indent else {})
+    code, output, issues = _convert_local(FormatSpec("json"), target, Mode.ROBUST, sys.stdin.buffer.read())
+    return _finish(code, output, issues, args.report_json)
+
+
+def _finish(code: int, output: bytes, issues: list, report_json: str | None) -> int:
+    """Issues on stderr (one line each), the report as JSON when asked, the output on success."""
     for issue in issues:
         print(f"convsvc: {issue.level.name.lower()}: {issue.describe()}", file=sys.stderr)
-    if args.report_json:
-        with open(args.report_json, "w", encoding="utf-8") as handle:
+    if report_json:
+        with open(report_json, "w", encoding="utf-8") as handle:
             json.dump({"converted": code == EXIT_OK, "issues": [issue.to_dict() for issue in issues]},
                       handle, indent=2)
     if code == EXIT_OK:
