@@ -146,3 +146,24 @@ def test_repair_refuses_what_it_cannot_repair():
     done = run("repair", stdin=b"no json here")
     assert done.returncode == 1
     assert done.stderr.decode().startswith("convsvc: error: SYNTAX_ERROR")
+
+
+def test_schema_commands_send_the_api_key_and_print_the_request_id_when_refused(tmp_path):
+    from tests.conftest import ServerProcess
+    from tests.serving import keys_toml, write_config
+
+    writer = "k-" + "w" * 30
+    keyed = ServerProcess(tmp_path, "--config", str(write_config(tmp_path, keys_toml({"w": (writer, ["registry:write", "registry:read"])}))))
+    try:
+        schema = tmp_path / "point.avsc"
+        schema.write_text(POINT)
+        refused = run("schema", "register", "--subject", "s", str(schema), "--target", keyed.address,
+                      "--request-id", "req-123")
+        assert refused.returncode == 1
+        assert refused.stderr.decode().splitlines()[-1] == "convsvc: request id: req-123"
+        accepted = run("schema", "register", "--subject", "s", str(schema), "--target", keyed.address,
+                       "--api-key", writer, "--json")
+        assert accepted.returncode == 0, accepted.stderr
+        assert json.loads(accepted.stdout)["id"] == 1
+    finally:
+        keyed.stop()

@@ -21,6 +21,9 @@ import grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
+from convsvc.cli.call_options import CallOptions, add_call_options, call_options
+from convsvc.cli.remote import request_id_of
+
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 DEFAULT_TARGET = "127.0.0.1:50051"
 _UNREACHABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}
@@ -33,7 +36,8 @@ class Unreachable(Exception):
 class Refused(Exception):
     """The server refused: `reason` and `error_code` from its ErrorInfo, `details` the rest."""
 
-    def __init__(self, error: grpc.RpcError) -> None:
+    def __init__(self, error: grpc.RpcError, request_id: str = "") -> None:
+        self.request_id = request_id
         self.code = error.code()
         self.message = error.details() or self.code.name
         self.reason, self.error_code, self.violations = self.code.name, None, []
@@ -61,24 +65,27 @@ class Refused(Exception):
 class RemoteRegistry:
     """The Registry methods export/import need, over SchemaRegistryService (errors become Refused)."""
 
-    def __init__(self, target: str, timeout: float) -> None:
+    def __init__(self, target: str, options: CallOptions) -> None:
         from convsvc.v1 import registry_pb2_grpc
 
         self._channel = grpc.insecure_channel(target)
         self._stub = registry_pb2_grpc.SchemaRegistryServiceStub(self._channel)
-        self._timeout = timeout
+        self._options = options
         self.target = target
 
     def close(self) -> None:
         self._channel.close()
 
     def call(self, name: str, request):
+        options = self._options
         try:
-            return getattr(self._stub, name)(request, timeout=self._timeout)
+            return getattr(self._stub, name)(request, timeout=options.deadline, metadata=options.metadata())
         except grpc.RpcError as error:
+            request_id = request_id_of(error, options)
             if error.code() in _UNREACHABLE:
-                raise Unreachable(f"{self.target}: {error.code().name}: {error.details()}") from None
-            raise Refused(error) from None
+                raise Unreachable(f"{self.target}: {error.code().name}: {error.details()}\n"
+                                  f"convsvc: request id: {request_id}") from None
+            raise Refused(error, request_id) from None
 
     # -- the Registry-shaped methods (used by convsvc.registry.transfer) -------------------------------
     def subjects(self, prefix: str = "", include_deleted: bool = False) -> list[str]:
@@ -174,7 +181,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", default=DEFAULT_TARGET, metavar="HOST:PORT",
                         help=f"the convsvc server (default {DEFAULT_TARGET})")
     parser.add_argument("--json", action="store_true", help="print JSON for scripts instead of tables")
-    parser.add_argument("--timeout", type=float, default=30.0, help="RPC deadline in seconds (default 30)")
+    add_call_options(parser)
 
 
 def _schema_args(parser: argparse.ArgumentParser) -> None:
@@ -298,7 +305,7 @@ def _registered(message) -> dict:
 def run(args: argparse.Namespace) -> int:
     """Run a `convsvc schema` subcommand; returns the exit code."""
     try:
-        remote = RemoteRegistry(args.target, args.timeout)
+        remote = RemoteRegistry(args.target, call_options(args))
     except ValueError as error:
         print(f"convsvc: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -320,6 +327,7 @@ def run(args: argparse.Namespace) -> int:
               f": {refused.message}", file=sys.stderr)
         for line in refused.violations:
             print(f"  {line}", file=sys.stderr)
+        print(f"convsvc: request id: {refused.request_id}", file=sys.stderr)
         return EXIT_USAGE if refused.code == grpc.StatusCode.INVALID_ARGUMENT and not refused.violations else EXIT_REFUSED
     finally:
         remote.close()
