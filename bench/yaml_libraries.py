@@ -34,6 +34,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from tests.test_yaml_test_suite import json_stream, suite_cases, suite_root  # noqa: E402  (one loader)
+
 CORE = "tag:yaml.org,2002:"
 CASE_TIMEOUT_S = 10.0
 
@@ -333,45 +335,13 @@ LIBRARIES = {
 
 # -- the yaml-test-suite ---------------------------------------------------------------------------
 
-def suite_root() -> Path:
-    corpora = os.environ.get("CONVSVC_CORPORA")
-    base = Path(corpora) if corpora else REPO.parent / "shared" / "corpora"
-    return base / "yaml-test-suite"
-
-
-def suite_cases(root: Path) -> list[Path]:
-    """Every case folder holding in.yaml (numbered subfolders included; the name/ and tags/ indexes
-    are symlinks to the same folders and are skipped)."""
-    cases = []
-    for entry in sorted(root.iterdir()):
-        if entry.is_symlink() or not entry.is_dir() or entry.name in ("name", "tags"):
-            continue
-        if (entry / "in.yaml").exists():
-            cases.append(entry)
-        else:
-            cases.extend(sub for sub in sorted(entry.iterdir()) if (sub / "in.yaml").exists())
-    return cases
-
-
 def case_id(root: Path, case: Path) -> str:
     return case.relative_to(root).as_posix()
 
 
-def load_json_stream(text: str) -> list:
-    """in.json holds zero or more JSON values, one per document, concatenated."""
-    decoder = json.JSONDecoder()
-    values, pos = [], 0
-    while True:
-        while pos < len(text) and text[pos] in " \t\r\n":
-            pos += 1
-        if pos >= len(text):
-            return values
-        value, pos = decoder.raw_decode(text, pos)
-        values.append(value)
-
-
 def same(got, expected) -> bool:
-    """Type-strict equality with in.json: bools are not numbers, !!binary bytes match base64 text."""
+    """Type-strict equality with in.json: bools are not numbers, !!binary bytes match base64 text.
+    Looser than the test's on keys: other libraries give non-string keys, compared by their text."""
     if isinstance(expected, bool) or expected is None:
         return got is expected
     if isinstance(expected, (int, float)):
@@ -413,7 +383,7 @@ def run_case(load_all, case: Path) -> tuple[str, str]:
         return "fail", "accepted"
     if not (case / "in.json").exists():
         return "unjudged", "accepted"
-    expected = load_json_stream((case / "in.json").read_text(encoding="utf-8"))
+    expected = json_stream((case / "in.json").read_text(encoding="utf-8"))
     if len(docs) == len(expected) and all(map(same, docs, expected)):
         return "pass", ""
     return "fail", f"got {json.dumps(docs, default=repr, ensure_ascii=False)[:120]}"
