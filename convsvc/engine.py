@@ -64,6 +64,7 @@ class ConvertRequest:
     target: FormatSpec
     payload: bytes
     mode: Mode = Mode.FRAGILE
+    max_changes: int | None = None  # ROBUST: the most repairs, coercions and losses accepted (capped by the limit)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -99,7 +100,7 @@ class Engine:
         """Convert one payload; `cancel` (set by the caller) stops the work between records (Cancelled)."""
         source = self._resolve(request.source, "source")
         target = self._resolve(request.target, "target")
-        report = Report()
+        report = self.new_report(request.mode, request.max_changes)
         decode_ctx = self._context(request.mode, report, source, source_format=source.codec.NAME, cancel=cancel,
                                    target=target)
         if len(request.payload) > self.limits.max_message_bytes:
@@ -117,10 +118,19 @@ class Engine:
         _refuse_losses(request.mode, report)
         return ConvertResult(payload=payload, report=report)
 
-    def open_stream(self, source: FormatSpec, target: FormatSpec, mode: Mode,
-                    cancel: CancelToken | None = None) -> "StreamConversion":
+    def open_stream(self, source: FormatSpec, target: FormatSpec, mode: Mode, cancel: CancelToken | None = None,
+                    max_changes: int | None = None) -> "StreamConversion":
+        """A record-by-record conversion; `max_changes` caps each record's changes (ROBUST)."""
         return StreamConversion(self, self._resolve(source, "source"), self._resolve(target, "target"), mode,
-                                cancel)
+                                cancel, max_changes)
+
+    def new_report(self, mode: Mode, max_changes: int | None = None) -> Report:
+        """A report bounded by the limit max_changes: ROBUST also by the caller's own smaller cap (refused
+        as LIMIT_EXCEEDED); FRAGILE refuses its first change anyway, listing at most that many."""
+        cap = self.limits.max_changes
+        if mode is Mode.ROBUST and max_changes is not None:
+            cap = min(cap, max_changes)
+        return Report(max_changes=cap, cap_is_limit=mode is Mode.ROBUST)
 
     def _context(self, mode: Mode, report: Report, side: _Side, source_format: str,
                  cancel: CancelToken | None = None, target: _Side | None = None) -> Context:
@@ -262,8 +272,9 @@ class StreamConversion:
     """Converts a stream record by record; holds at most one unfinished record of input."""
 
     def __init__(self, engine: Engine, source: _Side, target: _Side, mode: Mode,
-                 cancel: CancelToken | None = None) -> None:
+                 cancel: CancelToken | None = None, max_changes: int | None = None) -> None:
         self._engine = engine
+        self._max_changes = max_changes
         self._source = source
         self._target = target
         self._mode = mode
@@ -284,7 +295,7 @@ class StreamConversion:
             self._cancel.check()
         index = self._index
         self._index += 1
-        report = Report()
+        report = self._engine.new_report(self._mode, self._max_changes)
         try:
             payloads = []
             for value in self._source.codec.decode(data, self._context(report, self._source)):

@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("--from-reader-schema", metavar="REF",
                          help="Avro: resolve the data to this schema (REF as for --from-schema)")
     convert.add_argument("--mode", choices=("fragile", "robust"), default="fragile")
+    convert.add_argument("--max-changes", type=_count, metavar="N",
+                         help="robust: refuse when more than N repairs, coercions and losses are needed")
     convert.add_argument("--target", dest="address", metavar="HOST:PORT",
                          help="call the Convert RPC of this server instead of converting in process")
     convert.add_argument("--report-json", metavar="FILE", help="write the report as JSON to FILE")
@@ -75,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     repair = commands.add_parser("repair", help="repair broken JSON from stdin (ROBUST mode), every repair on stderr")
     repair.add_argument("--indent", action="store_true", help="two-space indentation")
     repair.add_argument("--report-json", metavar="FILE", help="write the report as JSON to FILE")
+    repair.add_argument("--max-changes", type=_count, metavar="N", help="refuse when more than N repairs are needed")
 
     schema_cli.add_parser(commands)
     return parser
@@ -149,7 +152,8 @@ def _convert(args: argparse.Namespace) -> int:
         from convsvc.cli.remote import CallFailed, Unreachable, convert_remote
 
         try:
-            code, output, issues = convert_remote(args.address, source, target, mode, payload, call_options(args))
+            code, output, issues = convert_remote(args.address, source, target, mode, payload, call_options(args),
+                                                  args.max_changes)
         except (Unreachable, CallFailed) as error:  # not about the payload: the request id helps whoever runs it
             print(f"convsvc: {error}", file=sys.stderr)
             print(f"convsvc: request id: {error.request_id}", file=sys.stderr)
@@ -157,7 +161,7 @@ def _convert(args: argparse.Namespace) -> int:
                 return EXIT_UNREACHABLE
             code, output, issues = EXIT_REFUSED, b"", []
     else:
-        code, output, issues = _convert_local(source, target, mode, payload)
+        code, output, issues = _convert_local(source, target, mode, payload, args.max_changes)
     return _finish(code, output, issues, args.report_json)
 
 
@@ -167,7 +171,8 @@ def _repair(args: argparse.Namespace) -> int:
     from convsvc.model import Mode
 
     target = FormatSpec("json", options={"indent": "2"} if args.indent else {})
-    code, output, issues = _convert_local(FormatSpec("json"), target, Mode.ROBUST, sys.stdin.buffer.read())
+    code, output, issues = _convert_local(FormatSpec("json"), target, Mode.ROBUST, sys.stdin.buffer.read(),
+                                          args.max_changes)
     return _finish(code, output, issues, args.report_json)
 
 
@@ -211,12 +216,20 @@ def _schema_ref(ref: str | None):
     return SchemaRef(inline_text=text, inline_type=_SCHEMA_FILE_TYPES.get(path.suffix.lower(), ""))
 
 
-def _convert_local(source, target, mode, payload: bytes):
+def _count(text: str) -> int:
+    """argparse type: a whole number >= 0."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return int(text)
+
+
+def _convert_local(source, target, mode, payload: bytes, max_changes: int | None = None):
     from convsvc.engine import ConvertRequest, Engine
     from convsvc.model import ConversionError, InvalidRequest
 
     try:
-        result = Engine().convert(ConvertRequest(source=source, target=target, payload=payload, mode=mode))
+        result = Engine().convert(ConvertRequest(source=source, target=target, payload=payload, mode=mode,
+                                                 max_changes=max_changes))
     except InvalidRequest as error:
         return EXIT_USAGE, b"", list(error.issues)
     except ConversionError as error:

@@ -34,11 +34,11 @@ class CallFailed(Exception):
 
 
 def convert_remote(address: str, source: FormatSpec, target: FormatSpec, mode: Mode, payload: bytes,
-                   options: CallOptions) -> tuple[int, bytes, list[Issue]]:
+                   options: CallOptions, max_changes: int | None = None) -> tuple[int, bytes, list[Issue]]:
     from convsvc.cli.main import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
 
     request = pb.ConvertRequest(source=format_spec_to_proto(source), target=format_spec_to_proto(target),
-                                payload=payload, mode=mode_to_proto(mode))
+                                payload=payload, mode=mode_to_proto(mode), max_changes=max_changes)
     limit = len(payload) * 4 + 16 * 1024 * 1024
     channel_options = [("grpc.max_send_message_length", limit), ("grpc.max_receive_message_length", limit)]
     with grpc.insecure_channel(address, options=channel_options) as channel:

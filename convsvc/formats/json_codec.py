@@ -20,7 +20,7 @@ import orjson
 
 from convsvc.formats.codec import Encoding
 from convsvc.formats.repair import repair
-from convsvc.model import Code, Context, InvalidInput, Issue, LimitExceeded
+from convsvc.model import Code, Context, InvalidInput, Issue, LimitExceeded, TooManyChanges
 from convsvc.model.positions import child_pointer, line_column
 
 NAME = "json"
@@ -58,7 +58,7 @@ def _decode_or_repair(data: bytes, ctx: Context, base: bytes | None = None, base
         return decode_value(data, ctx, base, base_offset)
     try:
         return decode_value(data, ctx, base, base_offset)
-    except LimitExceeded:
+    except (LimitExceeded, TooManyChanges):
         raise
     except InvalidInput:
         first_new = len(ctx.report)

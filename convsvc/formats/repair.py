@@ -18,6 +18,7 @@ from json.decoder import scanstring as _scanstring
 from typing import Any
 
 from convsvc.model import Code, Context, Issue
+from convsvc.model.positions import line_column
 
 __all__ = ["MAX_ISSUES_PER_CODE", "repair"]
 
@@ -142,6 +143,9 @@ class _Repairer:
         self.fast = _FAST.match
         self.notes: list[tuple] = []  # (code, message, path, char offset, top-level index)
         self.counts = [0] * (max(code._value_ for code in Code) + 1)
+        report = ctx.report  # repairs past the report's cap end the run (most are counted, not listed)
+        self.budget = -1 if report.max_changes is None else report.max_changes - report.changes
+        self.total = 0
         self.overflow: dict[int, list] = {}  # code number -> [code, first unlisted offset, path, segment]
         self.segment: int | None = None  # index of the top-level value being parsed
         self.frame: tuple | None = None  # (stack, container, is_object, key) for slow-path paths
@@ -158,6 +162,9 @@ class _Repairer:
             self.notes.append((code, message, path, offset, self.segment))
         elif count == MAX_ISSUES_PER_CODE:
             self.overflow[number] = [code, offset, path, self.segment]
+        self.total += 1
+        if self.total == self.budget + 1:
+            self.over_budget(code, message, path, offset)
 
     def note_in(self, code: Code, message: str, stack: list, child: Any, offset: int) -> None:
         """Note at the open container (child None) or its child; the path is built only if listed."""
@@ -168,6 +175,17 @@ class _Repairer:
             self.notes.append((code, message, _path_of(stack, child), offset, self.segment))
         elif count == MAX_ISSUES_PER_CODE:
             self.overflow[number] = [code, offset, _path_of(stack, child), self.segment]
+        self.total += 1
+        if self.total == self.budget + 1:
+            self.over_budget(code, message, _path_of(stack, child), offset)
+
+    def over_budget(self, code: Code, message: str, path: str, offset: int) -> None:
+        """One repair more than the report accepts: report those listed so far, then refuse."""
+        self.flush(self.segment is not None and self.segment > 0)
+        byte = self.byte_offset(offset)
+        line, column = line_column(self.data, byte)
+        raise self.ctx.report.over_cap(Issue(code=code, path=self.prefixed(path), message=message, offset=byte,
+                                             line=line, column=column))
 
     def frame_stack(self) -> list:
         return self.frame[0] if self.frame is not None else []

@@ -9,12 +9,12 @@ from convsvc.model.cancel import Cancelled, CancelToken
 from convsvc.model.codes import Code, Severity
 from convsvc.model.context import Context, Mode
 from convsvc.model.errors import (
-    ConversionError, InvalidInput, InvalidRequest, LimitExceeded, NotFound, Unimplemented,
+    ConversionError, InvalidInput, InvalidRequest, LimitExceeded, NotFound, TooManyChanges, Unimplemented,
 )
 from convsvc.model.limits import Limits
 from convsvc.model.report import Issue, Report
 
 __all__ = [
     "Cancelled", "CancelToken", "Code", "Context", "ConversionError", "InvalidInput", "InvalidRequest", "Issue",
-    "LimitExceeded", "Limits", "Mode", "NotFound", "Report", "Severity", "Unimplemented",
+    "LimitExceeded", "Limits", "Mode", "NotFound", "Report", "Severity", "TooManyChanges", "Unimplemented",
 ]

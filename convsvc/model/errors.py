@@ -28,6 +28,17 @@ class InvalidInput(ConversionError):
     """The payload cannot be converted faithfully under the requested mode (INVALID_ARGUMENT)."""
 
 
+class TooManyChanges(InvalidInput):
+    """More changes (repairs, coercions, losses) than the conversion accepts (Limits.max_changes or the
+    request's own cap): never retried another way, e.g. by the repairer after a strict parse. In ROBUST
+    mode `limit`/`maximum` name the cap; in FRAGILE the changes themselves are the reasons (None)."""
+
+    def __init__(self, issues: Sequence[Issue] | Issue, maximum: int | None = None) -> None:
+        self.limit = "max_changes" if maximum is not None else None
+        self.maximum = maximum
+        super().__init__(issues)
+
+
 class InvalidRequest(ConversionError):
     """The request names an unknown format, encoding or option (INVALID_ARGUMENT)."""
 

@@ -17,6 +17,7 @@ class Limits:
     max_number_chars: int = 1000  # one number literal, in characters
     max_documents: int = 100_000  # YAML documents or JSON Lines records in one payload
     max_alias_expansions: int = 100_000  # nodes produced by YAML aliases, counted with repetition
+    max_changes: int = 100_000  # repairs, coercions and losses in one conversion (or stream record): a bounded report
 
     def __post_init__(self) -> None:
         if self.max_depth > 254:  # orjson's writer nests at most 254 containers

@@ -50,21 +50,49 @@ class Issue:
 
 
 class Report:
-    """The issues of one conversion, in the order they were found."""
+    """The issues of one conversion, in the order they were found. With `max_changes`, one change
+    (an issue at WARNING: a repair, coercion or loss) more than that ends the conversion: in ROBUST
+    mode with a LIMIT_EXCEEDED issue ahead of the changes (`cap_is_limit`), in FRAGILE with the
+    changes themselves, each already a reason to refuse. Either way a report stays bounded."""
 
-    __slots__ = ("issues",)
+    __slots__ = ("issues", "changes", "max_changes", "cap_is_limit")
 
-    def __init__(self, issues: Iterable[Issue] = ()) -> None:
-        self.issues: list[Issue] = list(issues)
+    def __init__(self, issues: Iterable[Issue] = (), *, max_changes: int | None = None,
+                 cap_is_limit: bool = True) -> None:
+        self.issues: list[Issue] = []
+        self.changes = 0
+        self.max_changes = max_changes
+        self.cap_is_limit = cap_is_limit
+        self.extend(issues)
 
     def add(self, issue: Issue) -> None:
         self.issues.append(issue)
+        if issue.level is Severity.WARNING:
+            self.changes += 1
+            if self.max_changes is not None and self.changes > self.max_changes:
+                self._over_cap(issue)
 
     def extend(self, issues: Iterable[Issue]) -> None:
-        self.issues.extend(issues)
+        for issue in issues:
+            self.add(issue)
 
     def at_least(self, severity: Severity) -> list[Issue]:
         return [issue for issue in self.issues if issue.level >= severity]
+
+    def _over_cap(self, last: Issue) -> None:
+        raise self.over_cap(last)
+
+    def over_cap(self, last: Issue) -> Exception:
+        """The TooManyChanges to raise when `last` is one change more than max_changes."""
+        from convsvc.model.errors import TooManyChanges  # errors import this module
+
+        changes = self.at_least(Severity.WARNING)
+        if not self.cap_is_limit:
+            return TooManyChanges(changes or [last])
+        over = Issue(code=Code.LIMIT_EXCEEDED, path=last.path, offset=last.offset, line=last.line,
+                     column=last.column, message=f"more than {self.max_changes} changes (repairs, coercions, "
+                     f"losses); the last is {last.code.name} (limit max_changes={self.max_changes})")
+        return TooManyChanges([over, *changes], self.max_changes)
 
     def __iter__(self) -> Iterator[Issue]:
         return iter(self.issues)

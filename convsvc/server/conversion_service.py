@@ -35,6 +35,7 @@ class ConversionService(pb_grpc.ConversionServiceServicer):
                 target=format_spec_from_proto(request.target, "target"),
                 payload=request.payload,
                 mode=mode_from_proto(request.mode),
+                max_changes=request.max_changes if request.HasField("max_changes") else None,
             )
             if len(request.payload) > THREAD_THRESHOLD_BYTES:
                 result = await asyncio.to_thread(self._engine.convert, convert_request, cancel)
@@ -65,7 +66,8 @@ class ConversionService(pb_grpc.ConversionServiceServicer):
                     stream = self._engine.open_stream(
                         format_spec_from_proto(request.spec.source, "spec.source"),
                         format_spec_from_proto(request.spec.target, "spec.target"),
-                        mode_from_proto(request.spec.mode), cancel_token())
+                        mode_from_proto(request.spec.mode), cancel_token(),
+                        request.spec.max_changes if request.spec.HasField("max_changes") else None)
                     continue
                 if item == "spec":
                     raise InvalidRequest(Issue(Code.INVALID_REQUEST, "spec", "the spec may only come first"))

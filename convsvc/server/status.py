@@ -52,7 +52,7 @@ def rich_status(error: ConversionError) -> grpc.Status:
         metadata.update(line=str(first.line), column=str(first.column))
     if first.offset is not None:
         metadata["offset"] = str(first.offset)
-    if isinstance(error, LimitExceeded):
+    if getattr(error, "limit", None) is not None:  # LimitExceeded, and TooManyChanges over a ROBUST cap
         metadata.update(limit=error.limit, maximum=str(error.maximum))
     info = error_details_pb2.ErrorInfo(reason=first.code.name, domain=DOMAIN, metadata=metadata)
     bad_request = error_details_pb2.BadRequest(field_violations=[

@@ -242,16 +242,18 @@ class SubjectVersion(_message.Message):
     def __init__(self, subject: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
 
 class ConvertRequest(_message.Message):
-    __slots__ = ("source", "target", "payload", "mode")
+    __slots__ = ("source", "target", "payload", "mode", "max_changes")
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     TARGET_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
     MODE_FIELD_NUMBER: _ClassVar[int]
+    MAX_CHANGES_FIELD_NUMBER: _ClassVar[int]
     source: FormatSpec
     target: FormatSpec
     payload: bytes
     mode: Mode
-    def __init__(self, source: _Optional[_Union[FormatSpec, _Mapping]] = ..., target: _Optional[_Union[FormatSpec, _Mapping]] = ..., payload: _Optional[bytes] = ..., mode: _Optional[_Union[Mode, str]] = ...) -> None: ...
+    max_changes: int
+    def __init__(self, source: _Optional[_Union[FormatSpec, _Mapping]] = ..., target: _Optional[_Union[FormatSpec, _Mapping]] = ..., payload: _Optional[bytes] = ..., mode: _Optional[_Union[Mode, str]] = ..., max_changes: _Optional[int] = ...) -> None: ...
 
 class ConvertResponse(_message.Message):
     __slots__ = ("payload", "report")
@@ -296,14 +298,16 @@ class ConvertStreamRequest(_message.Message):
     def __init__(self, spec: _Optional[_Union[StreamSpec, _Mapping]] = ..., record: _Optional[bytes] = ..., chunk: _Optional[bytes] = ...) -> None: ...
 
 class StreamSpec(_message.Message):
-    __slots__ = ("source", "target", "mode")
+    __slots__ = ("source", "target", "mode", "max_changes")
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     TARGET_FIELD_NUMBER: _ClassVar[int]
     MODE_FIELD_NUMBER: _ClassVar[int]
+    MAX_CHANGES_FIELD_NUMBER: _ClassVar[int]
     source: FormatSpec
     target: FormatSpec
     mode: Mode
-    def __init__(self, source: _Optional[_Union[FormatSpec, _Mapping]] = ..., target: _Optional[_Union[FormatSpec, _Mapping]] = ..., mode: _Optional[_Union[Mode, str]] = ...) -> None: ...
+    max_changes: int
+    def __init__(self, source: _Optional[_Union[FormatSpec, _Mapping]] = ..., target: _Optional[_Union[FormatSpec, _Mapping]] = ..., mode: _Optional[_Union[Mode, str]] = ..., max_changes: _Optional[int] = ...) -> None: ...
 
 class ConvertStreamResponse(_message.Message):
     __slots__ = ("index", "record", "error", "report")

@@ -224,12 +224,14 @@ def _decode_json(data: bytes, ctx: Context, writer: CompiledSchema, reader: Comp
 
 def _json_documents(data: bytes, ctx: Context, json_codec) -> list[tuple[Any, int]]:
     """One JSON value, or one per line (JSON Lines), each with its byte offset."""
-    from convsvc.model import InvalidInput
+    from convsvc.model import InvalidInput, TooManyChanges
 
     if not data.strip():
         return []
     try:
         return [(json_codec.decode_value(data, ctx), 0)]
+    except TooManyChanges:
+        raise
     except InvalidInput as whole:
         documents = []
         offset = 0
