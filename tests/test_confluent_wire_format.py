@@ -119,3 +119,66 @@ def test_protobuf_frames_name_the_message_by_its_indexes(server, message, indexe
         back = stub.Convert(pb.ConvertRequest(source=pb.FormatSpec(format=pb.FORMAT_PROTOBUF, encoding="confluent"),
                                               target=JSON, payload=framed), timeout=10)
     assert json.loads(back.payload) == expected
+
+
+EVENT = json.dumps({"$schema": "http://json-schema.org/draft-07/schema#", "title": "Event", "type": "object",
+                    "properties": {"kind": {"type": "string"}, "n": {"type": "integer"}}, "required": ["kind"]})
+
+
+def test_a_json_schema_serializers_message_converts_through_the_registry_and_back(server):
+    from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
+
+    client = SchemaRegistryClient({"url": server.rest})
+    context = SerializationContext("events", MessageField.VALUE)
+    message = JSONSerializer(EVENT, client)({"kind": "click", "n": 3}, context)
+    schema_id = client.get_latest_version("events-value").schema_id
+    assert message[:5] == b"\x00" + schema_id.to_bytes(4, "big")
+    confluent = pb.FormatSpec(format=pb.FORMAT_JSON, encoding="confluent")
+    with grpc.insecure_channel(server.address) as channel:
+        stub = conversion_pb2_grpc.ConversionServiceStub(channel)
+        yaml = stub.Convert(pb.ConvertRequest(source=confluent, target=pb.FormatSpec(format=pb.FORMAT_YAML),
+                                              payload=message), timeout=10)
+        assert yaml.payload == b"kind: click\n'n': 3\n"  # 'n' quoted: YAML 1.1 reads a bare n as false
+        target = pb.FormatSpec(format=pb.FORMAT_JSON, encoding="confluent",
+                               schema=pb.SchemaRef(subject=pb.SubjectVersion(subject="events-value")))
+        framed = stub.Convert(pb.ConvertRequest(source=pb.FormatSpec(format=pb.FORMAT_YAML), target=target,
+                                                payload=b"kind: view\nn: 9\n"), timeout=10).payload
+        assert framed == b"\x00" + schema_id.to_bytes(4, "big") + b'{"kind":"view","n":9}'
+        assert JSONDeserializer(EVENT, schema_registry_client=client)(framed, context) == {"kind": "view", "n": 9}
+
+        with pytest.raises(grpc.RpcError) as refused:  # the id's schema is checked on the way in
+            stub.Convert(pb.ConvertRequest(source=confluent, target=JSON,
+                                           payload=message[:5] + b'{"n": "three"}'), timeout=10)
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "SCHEMA_VIOLATION at (root)" in refused.value.details() and f"(schema {schema_id})" in \
+            refused.value.details()
+        with pytest.raises(grpc.RpcError) as refused:  # and on the way out, against the target schema
+            stub.Convert(pb.ConvertRequest(source=JSON, target=target, payload=b'{"n": 1}'), timeout=10)
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        with pytest.raises(grpc.RpcError) as refused:  # an inline schema has no id to frame with
+            inline = pb.FormatSpec(format=pb.FORMAT_JSON, encoding="confluent", schema=pb.SchemaRef(
+                inline=pb.InlineSchema(type=pb.SCHEMA_TYPE_JSON, text=EVENT)))
+            stub.Convert(pb.ConvertRequest(source=JSON, target=inline, payload=b'{"kind": "x"}'), timeout=10)
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "json/confluent writes the schema's registry id" in refused.value.details()
+
+
+def test_json_confluent_streams_length_prefixed_messages(server):
+    from confluent_kafka.schema_registry.json_schema import JSONSerializer
+
+    client = SchemaRegistryClient({"url": server.rest})
+    context = SerializationContext("events", MessageField.VALUE)
+    messages = [JSONSerializer(EVENT, client)({"kind": "k", "n": n}, context) for n in (1, 2)]
+    stream = b"".join(bytes([len(m) * 2]) + m for m in messages)  # each length as an Avro long (zigzag)
+    with grpc.insecure_channel(server.address) as channel:
+        stub = conversion_pb2_grpc.ConversionServiceStub(channel)
+
+        def requests():
+            yield pb.ConvertStreamRequest(spec=pb.StreamSpec(
+                source=pb.FormatSpec(format=pb.FORMAT_JSON, encoding="confluent"),
+                target=pb.FormatSpec(format=pb.FORMAT_JSON, encoding="jsonl")))
+            yield pb.ConvertStreamRequest(chunk=stream[:7])
+            yield pb.ConvertStreamRequest(chunk=stream[7:])
+
+        assert [r.record for r in stub.ConvertStream(requests(), timeout=10)] == \
+            [b'{"kind":"k","n":1}\n', b'{"kind":"k","n":2}\n']

@@ -20,7 +20,9 @@ import orjson
 
 from convsvc.formats.codec import Encoding
 from convsvc.formats.repair import repair
-from convsvc.model import Code, Context, InvalidInput, Issue, LimitExceeded, TooManyChanges
+from convsvc.model import (
+    Code, Context, InvalidInput, InvalidRequest, Issue, LimitExceeded, TooManyChanges, Unimplemented,
+)
 from convsvc.model.positions import child_pointer, line_column
 
 NAME = "json"
@@ -30,7 +32,12 @@ SCHEMA_TYPES = ("json",)  # JSON Schema validates JSON documents (the engine doe
 ENCODINGS = {
     "json": Encoding("json", "one JSON value", options=_INDENT_OPTION),
     "jsonl": Encoding("jsonl", "JSON Lines: one compact JSON value per line", multi_document=True),
+    "confluent": Encoding("confluent", "Confluent's JSON Schema wire format: the byte 00, the schema's registry "
+                          "id (4 bytes, big-endian), the compact JSON text; decoding looks the id up and "
+                          "validates against that JSON Schema, encoding needs the schema named by id or "
+                          "subject; as a stream, each message follows its length as an Avro long"),
 }
+CONFLUENT_MAGIC = b"\x00"
 
 # A whole JSON string token of valid JSON (unrolled loop: no per-character alternation).
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
@@ -48,7 +55,34 @@ def decode(data: bytes, ctx: Context) -> list[Any]:
     _check_size(data, ctx)
     if ctx.encoding == "jsonl":
         return [value for value, _ in _decode_lines(data, ctx)]
+    if ctx.encoding == "confluent":
+        return [_decode_confluent(data, ctx)]
     return [_decode_or_repair(data, ctx)]
+
+
+def _decode_confluent(data: bytes, ctx: Context) -> Any:
+    """Magic byte 0, the schema's registry id (4 bytes, big-endian), the JSON text: valid against that
+    JSON Schema in both modes, as Confluent's JSONDeserializer checks it."""
+    if data[:1] != CONFLUENT_MAGIC:
+        raise ctx.refuse(Code.SYNTAX_ERROR, "not a Confluent-framed message (it starts with the byte 00)", offset=0)
+    if len(data) < 5:
+        raise ctx.refuse(Code.SYNTAX_ERROR, "unexpected end of data in the schema id", offset=len(data))
+    schema_id = int.from_bytes(data[1:5], "big")
+    if ctx.schema_by_id is None:
+        raise Unimplemented(Issue(Code.UNIMPLEMENTED, "source.encoding",
+                                  f"the payload names schema id {schema_id}: json/confluent needs a registry"))
+    schema = ctx.schema_by_id(schema_id)
+    if schema.source.type != NAME:
+        raise ctx.refuse(Code.SCHEMA_VIOLATION, f"schema {schema_id} is a {schema.source.type} schema, not a "
+                         "JSON Schema", offset=1)
+    value = _decode_or_repair(data[5:], ctx, base=data, base_offset=5)
+    from convsvc.schemas.json_schema import violations
+
+    found = [Issue(Code.SCHEMA_VIOLATION, pointer, f"{message} (schema {schema_id})")
+             for pointer, message in violations(schema.compiled, value)]
+    if found:
+        raise InvalidInput(found)
+    return value
 
 
 def _decode_or_repair(data: bytes, ctx: Context, base: bytes | None = None, base_offset: int = 0) -> Any:
@@ -228,12 +262,27 @@ def encode(documents: list[Any], ctx: Context) -> bytes:
             lines.append(encode_record(value, ctx))
         return b"".join(lines)
     (value,) = documents
+    if ctx.encoding == "confluent":
+        return _confluent_frame(ctx) + _dumps(value, ctx, 0)
     indent = ctx.options.get("indent", "0")
     return _dumps(value, ctx, orjson.OPT_INDENT_2 if indent == "2" else 0)
 
 
 def encode_record(value: Any, ctx: Context) -> bytes:
+    if ctx.encoding == "confluent":
+        from convsvc.formats.avro_codec.container import long_bytes
+
+        message = _confluent_frame(ctx) + _dumps(value, ctx, 0)
+        return long_bytes(len(message)) + message
     return _dumps(value, ctx, orjson.OPT_APPEND_NEWLINE)
+
+
+def _confluent_frame(ctx: Context) -> bytes:
+    """00 + the target schema's registry id: the engine has validated the value against that schema."""
+    if ctx.schema_id is None or ctx.schema is None:
+        raise InvalidRequest(Issue(Code.INVALID_SCHEMA, "target.schema", "json/confluent writes the schema's "
+                                   "registry id: name a JSON Schema by id or subject"))
+    return CONFLUENT_MAGIC + ctx.schema_id.to_bytes(4, "big")
 
 
 def _dumps(value: Any, ctx: Context, option: int) -> bytes:
@@ -320,5 +369,9 @@ class LineSplitter:
             raise self._ctx.over_limit("max_message_bytes", f"{self._record} has no end in sight")
 
 
-def record_splitter(ctx: Context) -> LineSplitter:
+def record_splitter(ctx: Context):
+    if ctx.encoding == "confluent":
+        from convsvc.formats.avro_codec import LengthPrefixSplitter
+
+        return LengthPrefixSplitter(ctx)
     return LineSplitter(ctx)
