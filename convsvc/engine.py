@@ -280,6 +280,9 @@ class StreamConversion:
         self._mode = mode
         self._cancel = cancel
         self._splitter = source.codec.record_splitter(self._context(Report(), source))
+        writer = getattr(target.codec, "stream_writer", None)  # a stream with a header (avro/ocf) has state
+        self._writer = writer(self._context(Report(), target)) if writer is not None else None
+        self._encode_record = self._writer.encode_record if self._writer is not None else target.codec.encode_record
         self._index = 0
 
     def feed_chunk(self, chunk: bytes) -> list[StreamRecord]:
@@ -304,7 +307,7 @@ class StreamConversion:
                 [value] = _in_schema_form([value], self._target)
                 _validate([value], self._target, "target")
                 _refuse_losses(self._mode, report)
-                payloads.append(self._target.codec.encode_record(value, self._context(report, self._target)))
+                payloads.append(self._encode_record(value, self._context(report, self._target)))
                 _refuse_losses(self._mode, report)
             return StreamRecord(index=index, payload=b"".join(payloads), report=report)
         except InvalidInput as error:  # only whole-record refusals; limits end the stream

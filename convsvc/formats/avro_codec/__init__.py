@@ -8,6 +8,7 @@ then adapts what fastavro lacks (plan.py).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from typing import Any
@@ -259,10 +260,7 @@ def encode(documents: list[Any], ctx: Context) -> bytes:
     plan = _plan(schema)
     multi = len(documents) > 1
     if encoding == "ocf":
-        codec = ctx.options.get("codec", "null") or "null"
-        if codec not in container.CODECS:
-            raise InvalidRequest(Issue(Code.INVALID_REQUEST, "target.options.codec",
-                                       f"unknown OCF codec {codec!r}; known: {', '.join(container.CODECS)}"))
+        codec = _ocf_codec(ctx)
         datums = [_datum_bytes(document, schema, plan, ctx, f"/{index}" if multi else "")
                   for index, document in enumerate(documents)]
         return container.write_file(_schema_json(schema), codec, datums)
@@ -322,14 +320,44 @@ def _schema_json(schema: CompiledSchema) -> str:
 
 # -- streams ---------------------------------------------------------------------------------------
 
+def _ocf_codec(ctx: Context) -> str:
+    codec = ctx.options.get("codec", "null") or "null"
+    if codec not in container.CODECS:
+        raise InvalidRequest(Issue(Code.INVALID_REQUEST, "target.options.codec",
+                                   f"unknown OCF codec {codec!r}; known: {', '.join(container.CODECS)}"))
+    return codec
+
+
+class OcfStreamWriter:
+    """avro/ocf as a stream target: the header goes out with the first record, then each record is one
+    block, so the records of a stream, concatenated, are one valid container file."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._schema = _writer_schema(ctx, "target")
+        self._plan = _plan(self._schema)
+        self._codec = _ocf_codec(ctx)
+        schema_json = _schema_json(self._schema)
+        self._sync = hashlib.sha256(b"stream\x00" + schema_json.encode("utf-8")).digest()[:container.SYNC_SIZE]
+        self._header: bytes | None = container.header_bytes(schema_json, self._codec, self._sync)
+
+    def encode_record(self, value: Any, ctx: Context) -> bytes:
+        block = container.block_bytes(self._codec, [_datum_bytes(value, self._schema, self._plan, ctx, "")],
+                                      self._sync)
+        header, self._header = self._header, None
+        return header + block if header is not None else block
+
+
+def stream_writer(ctx: Context) -> OcfStreamWriter | None:
+    """A stateful record writer for encodings whose stream has a header (OCF); None: encode_record."""
+    return OcfStreamWriter(ctx) if (ctx.encoding or "binary") == "ocf" else None
+
+
 def encode_record(value: Any, ctx: Context) -> bytes:
     """One record of the stream form: binary and single-object datums follow their length as an Avro
-    long; JSON datums end with a newline. An OCF target needs a stateful writer (header once)."""
+    long; JSON datums end with a newline. OCF goes through stream_writer (one header per stream)."""
     encoding = ctx.encoding or "binary"
     if encoding == "ocf":
-        raise Unimplemented(Issue(Code.UNIMPLEMENTED, "target.encoding",
-                                  "avro/ocf as a stream target needs one header for the whole stream, which "
-                                  "the record-by-record writer cannot give yet; use avro/binary or avro/json"))
+        return stream_writer(ctx).encode_record(value, ctx)  # a stream of one record
     if encoding == "json":
         return encode([value], ctx)
     schema = _writer_schema(ctx, "target")

@@ -233,15 +233,25 @@ def write_file(schema_json: str, codec: str, datums: list[bytes]) -> bytes:
     for datum in datums:
         digest.update(datum)
     sync = digest.digest()[:SYNC_SIZE]
+    out = bytearray(header_bytes(schema_json, codec, sync))
+    for block in blocks:
+        if block:
+            out += block_bytes(codec, block, sync)
+    return bytes(out)
+
+
+def header_bytes(schema_json: str, codec: str, sync: bytes) -> bytes:
+    """Magic, the metadata map (schema and codec) and the sync marker."""
     out = bytearray(MAGIC)
     metadata = {"avro.schema": schema_json.encode("utf-8"), "avro.codec": codec.encode("ascii")}
     out += long_bytes(len(metadata))
     for key, value in metadata.items():
         out += long_bytes(len(key)) + key.encode("ascii") + long_bytes(len(value)) + value
     out += b"\x00" + sync
-    for block in blocks:
-        if not block:
-            continue
-        body = deflate(codec, b"".join(block))
-        out += long_bytes(len(block)) + long_bytes(len(body)) + body + sync
     return bytes(out)
+
+
+def block_bytes(codec: str, datums: list[bytes], sync: bytes) -> bytes:
+    """One block: its record count, its (compressed) size, the data and the sync marker."""
+    body = deflate(codec, b"".join(datums))
+    return long_bytes(len(datums)) + long_bytes(len(body)) + body + sync
