@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import pathlib
-import subprocess
-import sys
 import tempfile
+import threading
 
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
@@ -31,7 +31,8 @@ _WRAPPERS = {
     "google.protobuf.BoolValue": Kind.BOOL, "google.protobuf.StringValue": Kind.STRING,
     "google.protobuf.BytesValue": Kind.BYTES,
 }
-_MAIN_FILE = "schema.proto"
+MAIN_FILE = "schema.proto"  # the name a text schema compiles under (imports use their own names)
+_PROTOC_LOCK = threading.Lock()  # protoc's compiler is not documented as thread-safe
 
 
 def compile(source: SchemaSource) -> CompiledSchema:
@@ -60,31 +61,81 @@ def descriptor_set_of(source: SchemaSource) -> descriptor_pb2.FileDescriptorSet:
 
 
 def compile_proto_text(text: str, imports: dict[str, str] | None = None) -> descriptor_pb2.FileDescriptorSet:
-    """Run protoc (grpcio-tools) on .proto text; `imports` maps import paths to their text.
-    The well-known types (google/protobuf/*.proto) are always importable."""
-    import grpc_tools
+    """Compile .proto text; `imports` maps import paths to their text. The well-known types
+    (google/protobuf/*.proto) are always importable. Every file, dependencies first (protoc's
+    --include_imports order)."""
+    files = protoc({**(imports or {}), MAIN_FILE: text}, MAIN_FILE)
+    ordered: dict[str, descriptor_pb2.FileDescriptorProto] = {}
 
-    well_known = pathlib.Path(grpc_tools.__file__).parent / "_proto"
+    def visit(name: str) -> None:
+        if name in ordered or name not in files:
+            return
+        for dependency in files[name].dependency:
+            visit(dependency)
+        ordered[name] = files[name]
+
+    visit(MAIN_FILE)
+    return descriptor_pb2.FileDescriptorSet(file=list(ordered.values()))
+
+
+class ProtocError(SchemaError):
+    """protoc refused the text: every problem as (file, line, column, message), 1-based; the first
+    one is the message (`invalid .proto: schema.proto:2:13: "strin" is not defined.`)."""
+
+    def __init__(self, problems: list[tuple[str, int, int, str]]) -> None:
+        self.problems = problems
+        file, line, column, message = problems[0]
+        super().__init__(f"invalid .proto: {file}:{line}:{column}: {message}")
+
+
+def protoc(files: dict[str, str], main: str) -> dict[str, descriptor_pb2.FileDescriptorProto]:
+    """Compile `main` with protoc in this process (grpcio-tools' compiler, no child process); `files`
+    maps import paths to text. Returns the descriptors of `main` and of everything it imports."""
+    from grpc_tools import _protoc_compiler
+
     with tempfile.TemporaryDirectory(prefix="convsvc-proto-") as tmp:
         root = pathlib.Path(tmp)
-        for path, content in {**(imports or {}), _MAIN_FILE: text}.items():
+        for path, content in files.items():
             target = root / path
             if root not in target.resolve().parents:
                 raise SchemaError(f"import path {path!r} leaves the schema directory")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(content, encoding="utf-8")
-        out = root / "out.pb"
-        # A child process: protoc reports errors on its stderr, which we return to the caller.
-        done = subprocess.run(
-            [sys.executable, "-m", "grpc_tools.protoc", f"-I{root}", f"-I{well_known}",
-             f"--descriptor_set_out={out}", "--include_imports", _MAIN_FILE],
-            capture_output=True, text=True, timeout=60, cwd=root, env={**os.environ, "PYTHONWARNINGS": "ignore"})
-        if done.returncode != 0:
-            message = done.stderr.strip().replace(str(root) + os.sep, "")
-            raise SchemaError(f"invalid .proto: {message}")
-        file_set = descriptor_pb2.FileDescriptorSet()
-        file_set.ParseFromString(out.read_bytes())
-        return file_set
+        with _PROTOC_LOCK:
+            try:
+                generated = _protoc_compiler.get_protos(main.encode(), [str(root).encode(), _include_dir().encode()])
+            except _protoc_compiler.ProtocErrors as error:
+                raise ProtocError([(_text(item.filename), item.line + 1, item.column + 1, _text(item.message))
+                                   for item in error.errors()]) from None
+    out = {}
+    for _module, code in generated:
+        proto = _descriptor_in(code)
+        if proto is not None:
+            out[proto.name] = proto
+    if main not in out:
+        raise SchemaError("invalid .proto: protoc produced no descriptor")
+    return out
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else value
+
+
+def _include_dir() -> str:
+    import grpc_tools
+
+    return os.path.join(os.path.dirname(grpc_tools.__file__), "_proto")
+
+
+def _descriptor_in(code: bytes) -> descriptor_pb2.FileDescriptorProto | None:
+    """protoc's Python output embeds the serialized FileDescriptorProto in one AddSerializedFile(b'...')
+    call: read it from the syntax tree rather than executing generated code."""
+    for node in ast.walk(ast.parse(code)):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "AddSerializedFile" and node.args
+                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, bytes)):
+            return descriptor_pb2.FileDescriptorProto.FromString(node.args[0].value)
+    return None
 
 
 def shape_of(descriptor: Descriptor) -> Shape:

@@ -4,17 +4,12 @@ rendering of the descriptor as the canonical form; and Confluent's Protobuf comp
 
 from __future__ import annotations
 
-import ast
 import base64
 import binascii
 import dataclasses
 import functools
 import importlib
-import os
-import pathlib
 import re
-import tempfile
-import threading
 from collections.abc import Callable, Sequence
 
 from google.protobuf import descriptor_pb2, descriptor_pool, text_encoding, text_format
@@ -23,9 +18,9 @@ from google.protobuf.descriptor_pb2 import FieldDescriptorProto as F
 from convsvc.registry.errors import InvalidSchema
 from convsvc.registry.model import Reason, SchemaType
 from convsvc.registry.types import Dependency, Parsed
+from convsvc.schemas import SchemaError
+from convsvc.schemas.protobuf import MAIN_FILE, ProtocError, protoc
 
-MAIN_FILE = "schema.proto"  # the name a text schema compiles under (references use their own names)
-_PROTOC_LOCK = threading.Lock()  # protoc's compiler is not documented as thread-safe
 _BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]+$")
 
 
@@ -68,12 +63,6 @@ def _well_known(name: str) -> descriptor_pb2.FileDescriptorProto | None:
     proto = descriptor_pb2.FileDescriptorProto()
     descriptor.CopyToProto(proto)
     return proto
-
-
-def _include_dir() -> str:
-    import grpc_tools
-
-    return os.path.join(os.path.dirname(grpc_tools.__file__), "_proto")
 
 
 # -- parsing ----------------------------------------------------------------------------------------
@@ -134,56 +123,21 @@ def _from_serialized(text: str, name: str, dep_files: dict, what: str) -> ProtoS
 
 
 def _from_text(text: str, name: str, dep_files: dict, what: str) -> ProtoSchema:
-    with tempfile.TemporaryDirectory(prefix="convsvc-proto-") as tmp:
-        root = pathlib.Path(tmp)
-        for dep_name, dep in dep_files.items():  # references as files under their import names
-            target = root / dep_name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(render(dep), encoding="utf-8")
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text, encoding="utf-8")
-        generated = _protoc(name, [str(root), _include_dir()], what)
-    files = {}
-    for module_name, code in generated:
-        proto = _descriptor_in(code)
-        if proto is not None:
-            files[proto.name] = proto
-    file = files.get(name)
-    if file is None:
-        raise InvalidSchema(f"{what}: protoc produced no descriptor")
+    sources = {dep_name: render(dep) for dep_name, dep in dep_files.items()}  # references under their import names
+    try:
+        files = protoc({**sources, name: text}, name)
+    except ProtocError as error:
+        problems = [("" if file == name else f"/references/{file}", f"line {line}, column {column}: {message}",
+                     line, column) for file, line, column, message in error.problems]
+        first = problems[0]
+        raise InvalidSchema(f"{what}: {first[1]}", path=first[0], line=first[2], column=first[3],
+                            problems=[(path, message) for path, message, _, _ in problems]) from None
+    except SchemaError as error:
+        raise InvalidSchema(f"{what}: {error}") from None
+    file = files[name]
     if file.syntax == "editions":
         raise InvalidSchema(f"{what}: Protobuf editions are not supported yet; use proto2 or proto3")
     return ProtoSchema(file=file, deps=_closure(file, dep_files, what))
-
-
-def _protoc(name: str, include: list[str], what: str) -> list[tuple[bytes, bytes]]:
-    from grpc_tools import _protoc_compiler
-
-    with _PROTOC_LOCK:
-        try:
-            return _protoc_compiler.get_protos(name.encode(), [path.encode() for path in include])
-        except _protoc_compiler.ProtocErrors as error:
-            problems = []
-            for item in error.errors():
-                filename = item.filename.decode(errors="replace") if isinstance(item.filename, bytes) else item.filename
-                message = item.message.decode(errors="replace") if isinstance(item.message, bytes) else item.message
-                where = "" if filename == name else f"/references/{filename}"
-                problems.append((where, f"line {item.line + 1}, column {item.column + 1}: {message}",
-                                 item.line + 1, item.column + 1))
-            first = problems[0]
-            raise InvalidSchema(f"{what}: {first[1]}", path=first[0], line=first[2], column=first[3],
-                                problems=[(path, message) for path, message, _, _ in problems]) from None
-
-
-def _descriptor_in(code: bytes) -> descriptor_pb2.FileDescriptorProto | None:
-    """protoc's Python output embeds the serialized FileDescriptorProto in one AddSerializedFile(b'...')
-    call: read it from the syntax tree rather than executing generated code."""
-    for node in ast.walk(ast.parse(code)):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "AddSerializedFile" and node.args
-                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, bytes)):
-            return descriptor_pb2.FileDescriptorProto.FromString(node.args[0].value)
-    return None
 
 
 # -- rendering: descriptor -> .proto text --------------------------------------------------------------
