@@ -15,7 +15,7 @@ GRPCURL := $(TOOLS)/bin/grpcurl
 HEALTH_PROBE := $(TOOLS)/bin/grpc-health-probe
 export PATH := $(TOOLS)/bin:$(TOOLS)/npm/node_modules/.bin:$(PATH)
 
-.PHONY: help serve test venv stubs check-stubs lint tools docs clean services-start services-stop vectors
+.PHONY: help serve test venv stubs check-stubs lint tools docs clean services-start services-stop vectors clients
 
 help:
 	@echo "make serve   set everything up and run the server on 127.0.0.1:50051 (embedded defaults)"
@@ -28,7 +28,7 @@ serve: venv stubs
 ## The README's second command (and what .ci/run calls). Redis and PostgreSQL run on loopback for
 ## the tests only (scripts/services.sh installs Debian's packages when missing) and stop afterwards.
 ## Any pytest failure fails make, including exit 5 (no tests collected).
-test: venv tools check-stubs lint
+test: venv tools check-stubs lint clients
 	scripts/services.sh start
 	eval "$$(scripts/services.sh env)"; status=0; $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	  scripts/services.sh stop; exit $$status
@@ -39,6 +39,17 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -c constraints.txt -e '.[test]'
 	touch $@
+
+## Build every language's client (clients/<language>/build.sh: stubs generated from proto/ by each
+## ecosystem's own tooling; cached, so a build with nothing changed takes seconds). The tests run them.
+CLIENTS := python go node cpp java
+clients: venv tools
+	@for language in $(CLIENTS); do \
+	  echo "== clients/$$language"; start=$$(date +%s); \
+	  log=$(TOOLS)/clients-$$language.log; \
+	  bash clients/$$language/build.sh >$$log 2>&1 || { tail -n 60 $$log; echo "clients/$$language/build.sh failed"; exit 1; }; \
+	  echo "   built in $$(( $$(date +%s) - start )) s"; \
+	done
 
 ## Regenerate the Python stubs of proto/ into convsvc/v1 (committed; check-stubs guards drift).
 stubs: venv
