@@ -26,7 +26,7 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _EPOCH_DATE = dt.date(1970, 1, 1)
 _UNIT_SECONDS = {"millis": 1_000, "micros": 1_000_000, "nanos": 1_000_000_000}
 _MAX_SAFE_FLOAT_INT = 2**53
-_MAX_FLOAT32 = 3.4028234663852886e38
+_FLOAT32_OVERFLOW = 3.4028235677973366e38  # FLT_MAX + half an ulp: from here on a double rounds to infinity
 
 
 class Mismatch(Exception):
@@ -137,11 +137,11 @@ class _Conformer:
     def _float(self, value, shape, path, depth):
         number = self._double(value, shape, path, depth)
         if math.isfinite(number):
-            if abs(number) > _MAX_FLOAT32:
+            if abs(number) >= _FLOAT32_OVERFLOW:
                 self.fail(path, f"{number!r} does not fit a 32-bit float", Code.VALUE_OUT_OF_RANGE)
             single = struct.unpack("<f", struct.pack("<f", number))[0]
             # Both the float32's exact double and its shortest decimal (0.1) name it faithfully.
-            if single != number and _shortest_float32(single) != number:
+            if single != number and shortest_float32(single) != number:
                 self.note(Code.PRECISION_LOST, f"{number!r} rounded to the 32-bit float {single!r}", path)
                 return single
         return number
@@ -405,13 +405,17 @@ def describe_value(value: Any) -> str:
     return type(value).__name__
 
 
-def _shortest_float32(single: float) -> float:
-    """The shortest decimal that reads back as this float32 (0.10000000149011612 -> 0.1)."""
+def shortest_float32(single: float) -> float:
+    """The shortest decimal that reads back as this float32 (0.10000000149011612 -> 0.1): how a float32
+    is read from Avro and Protobuf, so that JSON shows 0.1 as Java's and Go's ProtoJSON do."""
     packed = struct.pack("<f", single)
     for digits in range(1, 10):
         candidate = float(f"{single:.{digits}g}")
-        if struct.pack("<f", candidate) == packed:
-            return candidate
+        try:
+            if struct.pack("<f", candidate) == packed:
+                return candidate
+        except OverflowError:  # rounded up past the largest float32 (3.403e+38): more digits
+            continue
     return single
 
 

@@ -21,6 +21,7 @@ import fastavro
 
 from convsvc.formats.avro_codec import scan
 from convsvc.model import Code, Context, ConversionError, Mode
+from convsvc.model.conform import shortest_float32
 from convsvc.model.positions import child_pointer
 from convsvc.schemas.avro import canonical_form, crc64_fingerprint
 
@@ -164,8 +165,8 @@ class _Adapters:
 
     def _node(self, schema: Any, direction: str) -> Adapter | None:
         if isinstance(schema, str):
-            if schema in _PRIMITIVE_NAMES:
-                return None  # float32 range and precision are conform()'s (convsvc/model/conform.py)
+            if schema in _PRIMITIVE_NAMES:  # float32 range and precision on the way in are conform()'s
+                return _float32_to_canonical if schema == "float" and direction == "decode" else None
             target = self.named[schema]
             if target["type"] in ("record", "error"):
                 return self._named(schema, target, direction)
@@ -216,6 +217,9 @@ class _Adapters:
 
     def _union(self, branches: list, direction: str) -> Adapter | None:
         adapters = [self._node(branch, direction) for branch in branches]
+        if direction == "decode" and any(type_name(branch) == "double" for branch in branches):
+            # fastavro hands back a Python float for either branch: a float32 cannot be told apart
+            adapters = [None if type_name(branch) == "float" else adapter for branch, adapter in zip(branches, adapters)]
         if direction == "decode":
             if all(adapter is None for adapter in adapters):
                 return None
@@ -283,6 +287,8 @@ def _raw_matcher(schema: Any, named: dict) -> Callable[[Any], bool]:
     """Does a value fastavro decoded come from this branch? (Decides only the adapted branches.)"""
     if isinstance(schema, str) and schema in named:
         schema = named[schema]
+    if schema == "float" or (isinstance(schema, dict) and schema["type"] == "float"):
+        return lambda value: value.__class__ is float  # only asked when no double branch shares the union
     if isinstance(schema, dict):
         kind, logical = schema["type"], schema.get("logicalType")
         if kind == "fixed":
@@ -333,6 +339,10 @@ def _duration_to_datum(value, path, ctx):
                              path=child_pointer(path, key))
         parts.append(part)
     return struct.pack("<III", *parts)
+
+
+def _float32_to_canonical(value, path, ctx):
+    return shortest_float32(value) if value.__class__ is float else value
 
 
 def _uuid_to_canonical(value, path, ctx):

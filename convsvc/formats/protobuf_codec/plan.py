@@ -133,10 +133,10 @@ def _read_action(field: FieldPlan) -> int:
     if field.is_map:
         return READ_MAP
     if field.repeated:
-        if field.kind <= FLOAT:
+        if field.kind == SCALAR:
             return READ_LIST
         return {MESSAGE: READ_MESSAGES, STRING: READ_STRINGS}.get(field.kind, READ_EACH)
-    if field.kind <= FLOAT:
+    if field.kind == SCALAR:
         return READ_AS_IS
     return READ_MESSAGE if field.kind == MESSAGE else READ_ONE
 

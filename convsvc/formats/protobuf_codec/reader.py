@@ -15,12 +15,13 @@ from google.protobuf.unknown_fields import UnknownFieldSet
 
 from convsvc.formats.protobuf_codec import wellknown as wk
 from convsvc.formats.protobuf_codec.plan import (
-    ANY, DURATION, ENUM, FIELD_MASK, FLOAT, LIST_VALUE, MAX_MESSAGE_DEPTH, MESSAGE, STRING, STRUCT,
+    ANY, DURATION, ENUM, FIELD_MASK, FLOAT, LIST_VALUE, MAX_MESSAGE_DEPTH, MESSAGE, SCALAR, STRING, STRUCT,
     READ_AS_IS, READ_LIST, READ_MAP, READ_MESSAGE, READ_MESSAGES, READ_ONE, READ_STRINGS, TIMESTAMP, VALUE, WKT,
     FieldPlan, MessagePlan, linked_plan,
 )
 from convsvc.formats.protobuf_codec.wire import encode_unknown_fields, find_problem
 from convsvc.model import Code, Context
+from convsvc.model.conform import shortest_float32
 from convsvc.model.positions import child_pointer
 
 _KEY_TEXT = {True: "true", False: "false"}
@@ -127,6 +128,8 @@ class Reader:
             return self.message(value, field.plan, path, depth)
         if kind == WKT:
             return self.message(value, field.plan, path, depth)
+        if kind == FLOAT:  # the shortest decimal naming the float32: 0.1, not 0.10000000149011612
+            return shortest_float32(value)
         return value
 
     def map(self, container, field: FieldPlan, path: str, depth: int) -> dict[str, Any]:
@@ -139,7 +142,7 @@ class Reader:
             if text.__class__ is bytes:
                 raise self.ctx.refuse(Code.INVALID_UTF8, f"a key of map {field.name} is not valid UTF-8", path=base)
             value = container[key]
-            if kind <= FLOAT:
+            if kind == SCALAR:
                 out[text] = value
             else:
                 out[text] = self.single(value, field, _child(base, text), depth + 2)
@@ -188,7 +191,7 @@ class Reader:
         if wkt == FIELD_MASK:
             return wk.field_mask_to_canonical(list(message.paths))
         field = plan.fields[0]  # a wrapper: its `value`
-        return self.single(message.value, field, path, depth) if field.kind > FLOAT else message.value
+        return self.single(message.value, field, path, depth) if field.kind != SCALAR else message.value
 
     def struct(self, message, path: str, depth: int) -> dict[str, Any]:
         fields = message.fields
