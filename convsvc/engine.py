@@ -106,14 +106,12 @@ class Engine:
         if len(request.payload) > self.limits.max_message_bytes:
             raise decode_ctx.over_limit("max_message_bytes", f"payload of {len(request.payload)} bytes")
         decode_ctx.checkpoint()  # the call may have waited for a worker thread until past its deadline
-        documents = _in_schema_form(source.codec.decode(request.payload, decode_ctx), source)
+        documents = source.codec.decode(request.payload, decode_ctx)
         decode_ctx.checkpoint()
-        _validate(documents, source, "source")
+        documents = _checked(documents, source, "source")
         _refuse_losses(request.mode, report)
         encode_ctx = self._context(request.mode, report, target, source_format=source.codec.NAME, cancel=cancel)
-        documents = _fit_document_count(documents, target, encode_ctx)
-        documents = _in_schema_form(documents, target)
-        _validate(documents, target, "target")
+        documents = _checked(_fit_document_count(documents, target, encode_ctx), target, "target")
         payload = target.codec.encode(documents, encode_ctx)
         _refuse_losses(request.mode, report)
         return ConvertResult(payload=payload, report=report)
@@ -212,6 +210,13 @@ class Engine:
             raise NotFound(Issue(Code.SCHEMA_NOT_FOUND, field, str(error).strip("'\""))) from None
 
 
+def _checked(documents: list[Any], side: _Side, field: str) -> list[Any]:
+    """The documents as one side's JSON Schema sees them, validated against it (no-op without one)."""
+    documents = _in_schema_form(documents, side)
+    _validate(documents, side, field)
+    return documents
+
+
 def _in_schema_form(documents: list[Any], side: _Side) -> list[Any]:
     """A JSON Schema describes the JSON form of a document: a side that has one gets typed values
     (timestamps, bytes, UUIDs from Avro or Protobuf) in their documented text forms."""
@@ -302,10 +307,7 @@ class StreamConversion:
         try:
             payloads = []
             for value in self._source.codec.decode(data, self._context(report, self._source)):
-                [value] = _in_schema_form([value], self._source)
-                _validate([value], self._source, "source")
-                [value] = _in_schema_form([value], self._target)
-                _validate([value], self._target, "target")
+                [value] = _checked(_checked([value], self._source, "source"), self._target, "target")
                 _refuse_losses(self._mode, report)
                 payloads.append(self._encode_record(value, self._context(report, self._target)))
                 _refuse_losses(self._mode, report)
