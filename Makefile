@@ -42,7 +42,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 ## Build every language's client (clients/<language>/build.sh: stubs generated from proto/ by each
 ## ecosystem's own tooling; cached, so a build with nothing changed takes seconds). The tests run them.
-CLIENTS := python go node cpp java
+CLIENTS := python go node java rust cpp
 clients: venv tools
 	@for language in $(CLIENTS); do \
 	  echo "== clients/$$language"; start=$$(date +%s); \

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-LANGUAGES = ("python", "go", "node", "cpp", "java")  # rust joins when it lands
+LANGUAGES = ("python", "go", "node", "java", "rust", "cpp")
 VECTORS = ROOT / "corpus" / "vectors"
 VECTOR_COUNT = len(json.loads((VECTORS / "manifest.json").read_text(encoding="utf-8")))
 CHECKS = (f"PASS vectors {VECTOR_COUNT}/{VECTOR_COUNT}", "PASS bad-request", "PASS idempotent-replay",
