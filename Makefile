@@ -73,6 +73,7 @@ $(HEALTH_PROBE):
 ## Regenerate generated docs (issue codes).
 docs: venv
 	$(PY) -m convsvc.model.codes
+	$(PY) scripts/gen_modes_doc.py
 
 services-start:
 	scripts/services.sh start
