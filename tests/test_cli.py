@@ -40,8 +40,8 @@ def test_robust_mode_reports_each_change_on_one_stderr_line(where):
                stdin=b'{"a": 1, "a": 2, "b": {"c": 0, "c": 3}}')
     assert (done.returncode, done.stdout) == (0, b'{"a":2,"b":{"c":3}}')
     assert done.stderr.decode().splitlines() == [
-        "convsvc: warning: DUPLICATE_KEY at /a: key 'a' repeated; the last value is kept",
-        "convsvc: warning: DUPLICATE_KEY at /b/c: key 'c' repeated; the last value is kept",
+        "convsvc: warning: DUPLICATE_KEY at /a (line 1, column 10): duplicate key 'a': the last value is kept",
+        "convsvc: warning: DUPLICATE_KEY at /b/c (line 1, column 32): duplicate key 'c': the last value is kept",
     ]
 
 
@@ -87,7 +87,7 @@ def test_formats_lists_formats_and_encodings():
     done = run("formats", "--json")
     assert done.returncode == 0
     formats = {entry["name"]: entry for entry in json.loads(done.stdout)}
-    assert [enc["name"] for enc in formats["json"]["encodings"]] == ["json", "jsonl"]
+    assert [enc["name"] for enc in formats["json"]["encodings"]] == ["json", "jsonl", "confluent"]
     text = run("formats").stdout.decode()
     assert "  jsonl [multi-document]: JSON Lines: one compact JSON value per line" in text
 

@@ -21,7 +21,8 @@ import orjson
 from convsvc.formats.codec import Encoding
 from convsvc.formats.repair import repair
 from convsvc.model import (
-    Code, Context, InvalidInput, InvalidRequest, Issue, LimitExceeded, TooManyChanges, Unimplemented,
+    Code, Context, ConversionError, InvalidInput, InvalidRequest, Issue, LimitExceeded, Mode, TooManyChanges,
+    Unimplemented,
 )
 from convsvc.model.positions import child_pointer, line_column
 
@@ -45,6 +46,7 @@ _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _BIG_INTEGER = re.compile(rb"(?<![0-9.eE+-])-?[0-9]{19,}(?![0-9.eE])")
 _INTEGER_TOKEN = re.compile(rb"-?[0-9]+(?![0-9.eE])")
 _STRING_OR_BIG_INTEGER = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|(-?[0-9]{19,})(?![0-9.eE])', re.DOTALL)
+_STRING_OR_BRACKET = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _BRACKET_DELTA = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 
@@ -126,7 +128,7 @@ def decode_value(data: bytes, ctx: Context, base: bytes | None = None, base_offs
     stripped = _STRING.sub(b'""', data)  # structure, numbers and literals only
     _check_structure_limits(data, stripped, ctx, base, base_offset)
     if stripped.count(b":") != _count_members(value):
-        return _decode_with_duplicates(data, ctx, base_offset)
+        return _decode_with_duplicates(data, ctx, base, base_offset)
     if exact or _BIG_INTEGER.search(stripped):
         return json.loads(data)  # exact big integers; the text is already known to be valid
     return value
@@ -180,13 +182,15 @@ def _check_structure_limits(data: bytes, stripped: bytes, ctx: Context, base: by
     if len(brackets) > 2 * limits.max_depth:  # fewer brackets cannot nest deeper than the limit
         depths = accumulate(map(_BRACKET_DELTA.__getitem__, brackets))
         if max(depths) > limits.max_depth:
-            raise ctx.over_limit("max_depth", "nesting too deep",
-                                 data=base or data, offset=base_offset)
+            raise ctx.over_limit("max_depth", "nesting too deep", data=base or data,
+                                 offset=base_offset + _too_deep_at(data, limits.max_depth))
     if len(stripped) > limits.max_number_chars:
         long_number = re.search(rb"[-+.0-9eE]{%d}" % (limits.max_number_chars + 1), stripped)
         if long_number:
+            token = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[-+.0-9eE]{%d}' % (limits.max_number_chars + 1), re.DOTALL)
+            at = next(m.start() for m in token.finditer(data) if data[m.start()] != 0x22)  # skip strings
             raise ctx.over_limit("max_number_chars", "number literal too long",
-                                 data=base or data, offset=base_offset)
+                                 data=base or data, offset=base_offset + at)
     if len(data) > limits.max_string_bytes:
         for match in _STRING.finditer(data):
             if match.end() - match.start() - 2 > limits.max_string_bytes:
@@ -194,17 +198,40 @@ def _check_structure_limits(data: bytes, stripped: bytes, ctx: Context, base: by
                                      data=base or data, offset=base_offset + match.start())
 
 
-def _decode_with_duplicates(data: bytes, ctx: Context, base_offset: int) -> Any:
+def _too_deep_at(data: bytes, max_depth: int) -> int:
+    """Byte offset of the first bracket that opens level max_depth + 1 (0 if none); strings skipped."""
+    depth = 0
+    for match in _STRING_OR_BRACKET.finditer(data):
+        byte = data[match.start()]
+        if byte == 0x22:
+            continue
+        depth += 1 if byte in b"[{" else -1
+        if depth > max_depth:
+            return match.start()
+    return 0
+
+
+# Up to this size, duplicate keys and refusals inside a value are located by the repairer's positioned
+# parse (line:column and JSON Pointer); it reads valid JSON as strict parsing does, at ~4 MB/s.
+_LOCATE_BYTES = 1 << 20
+
+
+def _decode_with_duplicates(data: bytes, ctx: Context, base: bytes | None, base_offset: int) -> Any:
     """Slow path for the rare payload with repeated keys: keep the last value, report each repeat."""
+    if len(data) <= _LOCATE_BYTES:
+        first_new = len(ctx.report)
+        value = repair(data, ctx)  # valid JSON: the same value, each repeat noted where it is
+        if base is not None:
+            ctx.report.issues[first_new:] = [_placed(issue, base, base_offset) for issue in ctx.report.issues[first_new:]]
+        return value
 
     def build(pairs_value: Any, path: str) -> Any:
         if isinstance(pairs_value, _Pairs):
             result: dict[str, Any] = {}
             for key, item in pairs_value:
                 child = child_pointer(path, key)
-                if key in result:
-                    ctx.note(Code.DUPLICATE_KEY, f"key {key!r} repeated; the last value is kept", path=child)
-                    del result[key]  # the last occurrence also takes the last position
+                if key in result:  # the last value at the first position, as JSON.parse and json.loads do
+                    ctx.note(Code.DUPLICATE_KEY, f"duplicate key {key!r}: the last value is kept", path=child)
                 result[key] = build(item, child)
             return result
         if isinstance(pairs_value, list):
@@ -233,16 +260,35 @@ def _refusal(data: bytes, error: orjson.JSONDecodeError, ctx: Context, base: byt
             offset = bad.start
         return ctx.refuse(Code.INVALID_UTF8, "payload is not valid UTF-8", data=payload,
                           offset=base_offset + offset)
+    too_deep = _too_deep_at(data, ctx.limits.max_depth)
+    if too_deep or "depth limit" in message:  # a limit first, as the repairer does; orjson's own depth is 1024
+        return ctx.over_limit("max_depth", "nesting too deep", data=payload, offset=base_offset + too_deep)
+    if message == "failed to allocate memory":  # orjson's word for some truncated nestings: ask the stdlib
+        try:
+            json.loads(data)
+        except json.JSONDecodeError as plain:
+            message, error = plain.msg, plain
     offset = base_offset + _byte_offset(data, error.pos)
-    if "depth limit" in message:
-        return ctx.over_limit("max_depth", "nesting too deep", data=payload, offset=offset)
     if "surrogate" in message:
-        return ctx.refuse(Code.LONE_SURROGATE, message, data=payload, offset=offset)
+        return ctx.refuse(Code.LONE_SURROGATE, message, data=payload, offset=offset, path=_pointer_of(data, ctx))
     if "infinity" in message:
-        return ctx.refuse(Code.NUMBER_OUT_OF_RANGE, message, data=payload, offset=offset)
+        return ctx.refuse(Code.NUMBER_OUT_OF_RANGE, message, data=payload, offset=offset,
+                          path=_pointer_of(data, ctx))
     if "empty" in message:
         return ctx.refuse(Code.NO_DOCUMENT, "payload holds no JSON value", data=payload, offset=offset)
     return ctx.refuse(Code.SYNTAX_ERROR, message, data=payload, offset=offset)
+
+
+def _pointer_of(data: bytes, ctx: Context) -> str:
+    """The JSON Pointer of what strict parsing refused (a lone surrogate, a number past a double): the
+    repairer refuses the same things, with a path. Empty for large payloads (see _LOCATE_BYTES)."""
+    if len(data) > _LOCATE_BYTES:
+        return ""
+    try:
+        repair(data, Context(mode=Mode.ROBUST, limits=ctx.limits))
+    except ConversionError as refused:
+        return refused.issues[0].path
+    return ""
 
 
 def _byte_offset(data: bytes, char_index: int) -> int:
