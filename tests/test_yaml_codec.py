@@ -274,11 +274,16 @@ def test_key_text_rule():
 
 
 @pytest.mark.parametrize("route", ROUTES)
-def test_duplicate_keys_are_refused_in_fragile_mode(route):
-    error = refusal(route + "m:\n  a: 1\n  b: 2\n  a: 3\n")
-    assert error.code is Code.DUPLICATE_KEY
-    assert error.issues[0].path == "/m/a"
-    assert error.issues[0].line == 4 + route.count("\n")
+def test_duplicate_keys_are_refused_in_fragile_mode_every_one_listed(route):
+    from convsvc.engine import ConvertRequest, Engine, FormatSpec
+
+    with pytest.raises(ConversionError) as caught:
+        Engine().convert(ConvertRequest(FormatSpec("yaml"), FormatSpec("json"),
+                                        (route + "m:\n  a: 1\n  b: 2\n  a: 3\nn: {c: 0, c: 1}\n").encode()))
+    lines = route.count("\n")
+    assert [(i.code, i.path, i.line) for i in caught.value.issues] == [
+        (Code.DUPLICATE_KEY, "/m/a", 4 + lines), (Code.DUPLICATE_KEY, "/n/c", 5 + lines)]
+    assert caught.value.issues[0].message == "duplicate key 'a': the last value is kept"
 
 
 @pytest.mark.parametrize("route", ROUTES)

@@ -279,13 +279,14 @@ def decode(data: bytes, ctx: Context) -> list[Any]:
     mark = len(ctx.report)
     try:
         over_budget = _tree_bytes_estimate(data) > _TREE_BUDGET
-        if over_budget or b"\t" in data or b"\\L" in data or b"\\P" in data:
+        unsafe = b"!" in data and _TAG_ENDS_LINE.search(data) is not None  # rapidyaml may segfault: never it
+        if over_budget or unsafe or b"\t" in data or b"\\L" in data or b"\\P" in data:
             try:
                 return _EventFold(data, ctx).run()
             except _Refused as refused:
                 # libyaml's syntax errors stand for large payloads, and where rapidyaml is known to be
-                # lenient (a tab before a block collection); otherwise rapidyaml has the last word
-                if not refused.syntax or over_budget or _TAB_BEFORE_BLOCK_COLLECTION.search(data):
+                # lenient (a tab before a block collection) or to crash; otherwise rapidyaml has the last word
+                if not refused.syntax or over_budget or unsafe or _TAB_BEFORE_BLOCK_COLLECTION.search(data):
                     raise
                 first_refusal = refused
             del ctx.report.issues[mark:]  # notes of the abandoned route
@@ -324,6 +325,12 @@ def _tree_bytes_estimate(data: bytes) -> int:
     marks = (data.count(b"\n") + data.count(b",") + data.count(b"[") + data.count(b"{")
              + data.count(b"- ") + data.count(b": "))
     return marks * _NODE_BYTES
+
+
+# a tag that ends its line (`!a` then a newline, maybe after a comment): rapidyaml 0.15.2 segfaults
+# (it does not raise) when a node then collects more tags, e.g. `!a\n!b\n!c\n!d\nx`, whose "too many
+# tags" error path crashes the process; libyaml refuses a second tag on a node as a syntax error
+_TAG_ENDS_LINE = re.compile(rb"(?:^|(?<=[ \t\r\[{,]))![^ \t\r\n]*[ \t]*(?:#[^\r\n]*)?(?=[\r\n])", re.M)
 
 
 # a block indicator, a tab, then a block collection (`-<TAB>-`, `?<TAB>key:`): YAML requires spaces there
@@ -405,10 +412,8 @@ class _Fold:
         return text
 
     def duplicate(self, key: str, offset: int | None) -> None:
-        path = child_pointer(self.container_path(), key)
-        if not self.robust:
-            raise self.refuse(Code.DUPLICATE_KEY, f"key {key!r} appears twice in a mapping", offset, path)
-        self.ctx.note(Code.DUPLICATE_KEY, f"key {key!r} appears twice; the last value is kept",
+        path = child_pointer(self.container_path(), key)  # FRAGILE refuses after the stage, listing every one
+        self.ctx.note(Code.DUPLICATE_KEY, f"duplicate key {key!r}: the last value is kept",
                       path=path, data=self.data, offset=offset)
 
     def tag_refused(self, tag: str, kind: str, offset: int | None) -> _Refused:

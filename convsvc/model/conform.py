@@ -307,7 +307,7 @@ class _Conformer:
         if not isinstance(value, (list, tuple)):
             if not self.robust:
                 self.fail(path, f"expected an array, got {describe_value(value)}")
-            self.note(Code.COERCED_TO_ARRAY, f"single {describe_value(value)} wrapped in an array", path)
+            self.note(Code.COERCED_TO_ARRAY, f"{describe_value(value)} wrapped in a one-element array", path)
             value = [value]
         items = shape.items
         return [self.value(item, items, child_pointer(path, index), depth + 1) for index, item in enumerate(value)]
