@@ -197,7 +197,7 @@ def test_big_integers_and_decimals_from_another_format_are_written_exactly():
 
     out, report = encode([2**100, Decimal("1.10")])
     assert out == f"[{2**100},1.10]".encode()
-    assert len(report) == 0
+    assert [(issue.code, issue.path, issue.level.name) for issue in report] == [(Code.PRECISION_LOST, "/0", "INFO")]
 
 
 # -- properties ---------------------------------------------------------------------------------
@@ -248,3 +248,17 @@ def test_robust_json_lines_repairs_are_placed_in_the_whole_payload():
 def test_robust_mode_never_repairs_around_a_limit():
     with pytest.raises(LimitExceeded):
         convert(b"[" * 100_000, mode="robust")
+
+
+def test_integers_past_2_53_are_written_exactly_and_noted_for_javascript_readers():
+    from convsvc.engine import ConvertRequest, Engine, FormatSpec
+
+    yaml = b"a: [1, 9007199254740993]\nb: 1152921504606846976\nc: '12345678901234567'\nd: 9007199254740992\n"
+    result = Engine().convert(ConvertRequest(FormatSpec("yaml"), FormatSpec("json"), yaml))  # FRAGILE accepts
+    assert result.payload == b'{"a":[1,9007199254740993],"b":1152921504606846976,"c":"12345678901234567",' \
+                             b'"d":9007199254740992}'
+    [issue] = result.report
+    assert (issue.code, issue.path, issue.level.name) == (Code.PRECISION_LOST, "/a/1", "INFO")
+    assert issue.message == ("the integer 9007199254740993 (and 1 more) is past 2^53: exact in this JSON, but "
+                             "JavaScript's JSON.parse and other double-based readers round it")
+    assert not list(convert(b'{"s": "12345678901234567890", "n": 9007199254740992}').report)

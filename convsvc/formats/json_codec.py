@@ -21,8 +21,8 @@ import orjson
 from convsvc.formats.codec import Encoding
 from convsvc.formats.repair import repair
 from convsvc.model import (
-    Code, Context, ConversionError, InvalidInput, InvalidRequest, Issue, LimitExceeded, Mode, TooManyChanges,
-    Unimplemented,
+    Code, Context, ConversionError, InvalidInput, InvalidRequest, Issue, LimitExceeded, Mode, Severity,
+    TooManyChanges, Unimplemented,
 )
 from convsvc.model.positions import child_pointer, line_column
 
@@ -332,12 +332,40 @@ def _confluent_frame(ctx: Context) -> bytes:
 
 
 def _dumps(value: Any, ctx: Context, option: int) -> bytes:
+    original = value
     if ctx.source_format != NAME:  # values from other formats may hold what JSON cannot
         value = _json_safe(value, ctx, "", 0)
     try:
-        return orjson.dumps(value, option=option)
+        out = orjson.dumps(value, option=option)
     except TypeError:  # an integer past 64 bits: orjson refuses it, a Fragment keeps every digit
-        return orjson.dumps(_json_safe(value, ctx, "", 0), option=option)
+        out = orjson.dumps(_json_safe(value, ctx, "", 0), option=option)
+    if _SIXTEEN_DIGITS.search(out):  # only then can an integer be past 2^53 (a C-speed scan)
+        _note_unsafe_integers(original, ctx)
+    return out
+
+
+_SIXTEEN_DIGITS = re.compile(rb"[0-9]{16}")
+_SAFE_INTEGER = 2**53
+
+
+def _note_unsafe_integers(value: Any, ctx: Context) -> None:
+    """One INFO issue per document for integers past 2^53: exact in the JSON written, but JavaScript's
+    JSON.parse (and any reader into doubles) rounds them. Not a change, so FRAGILE accepts it."""
+    first, count, stack = None, 0, [("", value)]
+    while stack:
+        path, item = stack.pop()
+        if item.__class__ is int and not -_SAFE_INTEGER <= item <= _SAFE_INTEGER:
+            count += 1
+            first = first or (path, item)
+        elif isinstance(item, dict):  # children pushed in reverse: the first found is the first in the document
+            stack.extend(reversed([(child_pointer(path, str(key)), child) for key, child in item.items()]))
+        elif isinstance(item, (list, tuple)):
+            stack.extend(reversed([(child_pointer(path, index), child) for index, child in enumerate(item)]))
+    if count:
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        ctx.report.add(Issue(Code.PRECISION_LOST, first[0], severity=Severity.INFO,
+                             message=f"the integer {first[1]}{more} is past 2^53: exact in this JSON, but "
+                             "JavaScript's JSON.parse and other double-based readers round it"))
 
 
 def _json_safe(value: Any, ctx: Context, path: str, depth: int) -> Any:
