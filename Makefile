@@ -74,6 +74,7 @@ $(HEALTH_PROBE):
 docs: venv
 	$(PY) -m convsvc.model.codes
 	$(PY) scripts/gen_modes_doc.py
+	$(PY) scripts/gen_clients_doc.py
 
 services-start:
 	scripts/services.sh start

@@ -18,7 +18,7 @@ LANGUAGES = ("python", "go", "node", "java", "rust", "cpp")
 VECTORS = ROOT / "corpus" / "vectors"
 VECTOR_COUNT = len(json.loads((VECTORS / "manifest.json").read_text(encoding="utf-8")))
 CHECKS = (f"PASS vectors {VECTOR_COUNT}/{VECTOR_COUNT}", "PASS bad-request", "PASS idempotent-replay",
-          "PASS deadline-exceeded", "PASS stream")
+          "PASS deadline-exceeded", "PASS stream", "PASS snippet")
 
 
 @pytest.mark.timeout(1800)  # a cold build (Rust, Java, C++) runs inside check.sh when `make clients` has not

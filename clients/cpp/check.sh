@@ -22,4 +22,7 @@ else
   od -An -c "$got"
   status=1
 fi
+
+# The snippet of docs/clients.md, its output byte for byte.
+bash "$here/../check_snippet.sh" "$here/build/snippet" || status=1
 exit "$status"

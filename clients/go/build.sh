@@ -39,4 +39,5 @@ if [[ "$(cat gen/.inputs 2>/dev/null || true)" != "$inputs" ]]; then
 fi
 
 go build -o "$BIN/convert" ./cmd/convert
+go build -o "$BIN/snippet" ./cmd/snippet  # the docs/clients.md snippet
 go vet ./...  # also compiles the live check, so check.sh starts testing at once

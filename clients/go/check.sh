@@ -19,3 +19,6 @@ if [[ "$got" != "$expected" ]]; then
     exit 1
 fi
 printf 'convert example: %q\n' "$got"
+
+# The snippet of docs/clients.md, its output byte for byte.
+bash ../check_snippet.sh .bin/snippet

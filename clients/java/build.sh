@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Java client: the stubs from ../../proto (protoc and protoc-gen-grpc-java come from Maven
-# Central), the Convert example, the JUnit checks and target/classpath.txt. Everything lands in target/
-# (git-ignored) and ~/.m2; a second run with nothing changed compiles nothing.
+# Central), the Convert example, the Snippet of docs/clients.md, the JUnit checks and
+# target/classpath.txt. Everything lands in target/ (git-ignored) and ~/.m2; a second run with nothing
+# changed compiles nothing.
 set -euo pipefail
 cd "$(dirname "$0")"
 

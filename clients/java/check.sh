@@ -23,3 +23,6 @@ if [ "$status" -ne 0 ] || [ "$(od -An -c "$output")" != "$(printf 'a: 1\n' | od 
   exit 1
 fi
 echo "convert example: {\"a\": 1} -> a: 1"
+
+# The snippet of docs/clients.md, its output byte for byte.
+bash ../check_snippet.sh ./snippet

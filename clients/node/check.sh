@@ -19,3 +19,6 @@ if [[ "$came" != "$expected" ]]; then
   exit 1
 fi
 echo "PASS convert-example (JSON to YAML through dist/bin/convert.js)"
+
+# The snippet of docs/clients.md, its output byte for byte.
+bash ../check_snippet.sh node dist/bin/snippet.js

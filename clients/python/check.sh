@@ -8,3 +8,4 @@ py=${PYTHON:-$here/../../.venv/bin/python}
 got=$(printf '{"a": 1}' | "$py" "$here/convert.py" --target "$CONVSVC_ADDRESS" --from json --to yaml)
 [ "$got" = "a: 1" ] || { echo "convert example: expected 'a: 1', got '$got'"; exit 1; }
 echo "PASS example convert"
+bash "$here/../check_snippet.sh" "$py" "$here/snippet.py"

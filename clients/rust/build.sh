@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Rust client: build.rs generates the stubs from ../../proto (protox + tonic-prost-build +
-# pbjson-build) into target/, then the `convert` program and the live-server test. Needs only cargo
-# and crates.io; a second run with nothing changed takes about a second.
+# pbjson-build) into target/, then the `convert` and `snippet` programs and the live-server test. Needs
+# only cargo and crates.io; a second run with nothing changed takes about a second.
 set -euo pipefail
 cd "$(dirname "$0")"
 if ! command -v cargo >/dev/null; then

@@ -17,3 +17,6 @@ if [ "$got" != $'a: 1\n' ]; then
     exit 1
 fi
 echo 'convert: {"a": 1} as YAML is "a: 1\n"'
+
+# The snippet of docs/clients.md, its output byte for byte (build.sh built it).
+bash ../check_snippet.sh target/debug/snippet
