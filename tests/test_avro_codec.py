@@ -21,6 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from convsvc.corpus.suites import cases, judge
+from convsvc.corpus.targets import InProcessTarget
 from convsvc.formats import avro_codec
 from convsvc.formats.avro_codec.container import long_bytes
 from convsvc.model import Code, Context, ConversionError, InvalidInput, InvalidRequest, Limits, LimitExceeded, Mode
@@ -366,26 +368,18 @@ def test_avro_json_logical_types_travel_as_their_underlying_values():
 # -- schema resolution: corpus/avro-resolution --------------------------------------------------------
 
 CORPUS = sorted((ROOT / "corpus" / "avro-resolution").glob("*.json"))
+RESOLUTION_CASES = cases("avro-resolution")  # judged by convsvc/corpus/suites/avro_resolution.py (corpus runner)
 
 
 def test_the_resolution_corpus_has_at_least_25_cases():
     assert len(CORPUS) >= 25
+    assert [case.id for case in RESOLUTION_CASES] == [f"avro-resolution/{path.stem}" for path in CORPUS]
 
 
-@pytest.mark.parametrize("path", CORPUS, ids=[path.stem for path in CORPUS])
-def test_resolution_follows_the_specification(path):
-    case = json.loads(path.read_text())
-    writer = schema(case["writer"])
-    values = avro_codec.decode(json.dumps(case["datum"]).encode(), ctx(writer, "json"))
-    data = avro_codec.encode(values, ctx(writer))
-    reader_text = json.dumps(case["reader"])
-    if "error" in case:
-        with pytest.raises(InvalidInput) as caught:
-            avro_codec.decode(data, ctx(writer, reader=schema(reader_text)))
-        assert caught.value.code.name == case["error"]
-        return
-    resolved = avro_codec.decode(data, ctx(writer, reader=schema(reader_text)))
-    assert json.loads(avro_codec.encode(resolved, ctx(schema(reader_text), "json"))) == case["expected"]
+@pytest.mark.parametrize("case", RESOLUTION_CASES, ids=[case.id.split("/", 1)[1] for case in RESOLUTION_CASES])
+def test_resolution_follows_the_specification(case):
+    judgement = judge(case, InProcessTarget())
+    assert judgement.passed, judgement.describe()
 
 
 def test_resolved_defaults_are_canonical_values_not_raw_json():

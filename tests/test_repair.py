@@ -12,6 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from convsvc.corpus.suites import cases, judge
+from convsvc.corpus.targets import InProcessTarget
 from convsvc.formats.repair import MAX_ISSUES_PER_CODE, repair
 from convsvc.model import (
     Cancelled,
@@ -24,7 +26,6 @@ from convsvc.model import (
     Limits,
     Mode,
 )
-from convsvc.model.positions import line_column
 from tests.conftest import corpora_root
 
 CORPUS = pathlib.Path(__file__).resolve().parents[1] / "corpus" / "repair"
@@ -55,23 +56,18 @@ def canonical(value: object) -> str:
 
 # -- the corpus ------------------------------------------------------------------------------------
 
+CORPUS_CASES = cases("repair")  # judged by convsvc/corpus/suites/repair.py, as `convsvc corpus run` does
+
+
 def test_corpus_has_enough_cases():
     assert len(CASES) >= 80
+    assert [case.id for case in CORPUS_CASES] == [f"repair/{name}" for name in CASES]
 
 
-@pytest.mark.parametrize("name", CASES)
-def test_corpus_case_repairs_to_its_expected_value(name):
-    data = (CORPUS / f"{name}.in").read_bytes()
-    expected = json.loads((CORPUS / f"{name}.expected.json").read_text(encoding="utf-8"))
-    value, issues = run(data)
-    assert canonical(value) == canonical(expected)
-    codes_file = CORPUS / f"{name}.codes"
-    if codes_file.exists():
-        assert [issue.code.name for issue in issues] == codes_file.read_text().split()
-    for issue in issues:  # every issue is placed: offset, line:column (consistent), and a pointer
-        assert issue.offset is not None and 0 <= issue.offset <= len(data)
-        assert (issue.line, issue.column) == line_column(data, issue.offset)
-        assert issue.path == "" or issue.path.startswith("/")
+@pytest.mark.parametrize("case", CORPUS_CASES, ids=CASES)
+def test_corpus_case_repairs_to_its_expected_value(case):
+    judgement = judge(case, InProcessTarget())
+    assert judgement.passed, judgement.describe()
 
 
 def where(issues: list) -> list[tuple]:

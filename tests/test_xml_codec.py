@@ -13,6 +13,9 @@ from hypothesis import strategies as st
 import convsvc
 import convsvc.engine
 from convsvc.engine import FormatSpec
+from convsvc.corpus.suites import cases, judge
+from convsvc.corpus.suites.xpath_json import exact_equal as _exact_equal
+from convsvc.corpus.targets import InProcessTarget
 from convsvc.formats import FORMATS, json_codec, xml_codec
 
 from convsvc.model import Code, Context, InvalidInput, InvalidRequest, LimitExceeded, Limits, Mode, Severity
@@ -281,44 +284,21 @@ def test_natural_round_trip_reads_back_the_documented_image(name, value):
 # -- the XPath 3.1 mapping: the corpus and losslessness ------------------------------------------------
 
 _CASES = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
+_CORPUS_CASES = cases("xpath-json")  # judged by convsvc/corpus/suites/xpath_json.py, as `convsvc corpus run` does
+_ENGINE = InProcessTarget()
 
 
 def test_xpath_corpus_holds_at_least_thirty_cases_in_three_directions():
     assert len(_CASES) >= 30
     assert {case["direction"] for case in _CASES} == {"both", "decode", "error"}
+    # one case per entry, and the `both` entries encode back as a case of their own
+    assert len(_CORPUS_CASES) == len(_CASES) + sum(case["direction"] == "both" for case in _CASES)
 
 
-def _exact_equal(left, right) -> bool:
-    """Equality that also tells 1 from 1.0 from True and 0.0 from -0.0."""
-    if type(left) is not type(right):
-        return False
-    if isinstance(left, dict):
-        return list(left) == list(right) and all(_exact_equal(left[k], right[k]) for k in left)
-    if isinstance(left, list):
-        return len(left) == len(right) and all(_exact_equal(a, b) for a, b in zip(left, right))
-    if isinstance(left, float):
-        return left == right and math.copysign(1, left) == math.copysign(1, right)
-    return left == right
-
-
-@pytest.mark.parametrize("case", _CASES, ids=[case["name"] for case in _CASES])
+@pytest.mark.parametrize("case", _CORPUS_CASES, ids=[case.id.split("/", 1)[1] for case in _CORPUS_CASES])
 def test_xpath_corpus_case(case):
-    xml = (CORPUS / f"{case['name']}.xml").read_bytes()
-    if case["direction"] == "error":
-        ctx = context("xpath", Mode.FRAGILE)
-        with pytest.raises(InvalidInput) as caught:
-            (value,) = xml_codec.decode(xml, ctx)
-            if ctx.report.at_least(Severity.WARNING):  # DUPLICATE_KEY: the engine refuses after decoding
-                raise InvalidInput(ctx.report.at_least(Severity.WARNING))
-        issue = caught.value.issues[0]
-        assert (issue.code.name, issue.path) == (case["error"]["code"], case["error"]["path"]), issue.describe()
-        assert issue.line is not None and issue.column is not None
-        return
-    expected = json_codec.decode_value((CORPUS / f"{case['name']}.json").read_bytes(), context("json"))
-    value, found = decode(xml, "xpath", Mode.FRAGILE)
-    assert _exact_equal(value, expected) and found == []
-    if case["direction"] == "both":
-        assert encode(expected, "xpath", Mode.FRAGILE) == (xml, [])
+    judgement = judge(case, _ENGINE)
+    assert judgement.passed, judgement.describe()
 
 
 def test_duplicate_keys_in_robust_keep_the_last_value_and_are_reported():

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from convsvc.cli import schema as schema_cli
 from convsvc.cli.call_options import add_call_options
+from convsvc.corpus import cli as corpus_cli
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 FORMAT_NAMES = ("json", "yaml", "avro", "protobuf", "xml")
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     repair.add_argument("--max-changes", type=_count, metavar="N", help="refuse when more than N repairs are needed")
 
     schema_cli.add_parser(commands)
+    corpus_cli.add_parser(commands)
     return parser
 
 
@@ -96,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return schema_cli.run(args)
         if args.command == "repair":
             return _repair(args)
+        if args.command == "corpus":
+            return corpus_cli.run(args)
         return _formats(args)
     except UsageError as error:
         print(f"convsvc: {error}", file=sys.stderr)
