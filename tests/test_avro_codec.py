@@ -662,6 +662,19 @@ def test_generated_values_round_trip_through_each_encoding(pair, encoding):
     schema_json, value = pair
     sch = schema(schema_json)
     data = encode(value, sch, encoding)
-    assert decode(data, sch, encoding) == [value]
+    assert _same([decode(data, sch, encoding)[0]], [value])
     if encoding == "binary":
         assert fastavro.schemaless_reader(io.BytesIO(data), fastavro.parse_schema(schema_json), None) == value
+
+
+def _same(got, expected) -> bool:
+    """Equal, except that a float32 reads back as its shortest decimal (0.1 for 0.10000000149011612)."""
+    from convsvc.model.conform import shortest_float32
+
+    if isinstance(expected, float) and isinstance(got, float) and got != expected:
+        return got == shortest_float32(expected)
+    if isinstance(expected, dict) and isinstance(got, dict):
+        return got.keys() == expected.keys() and all(_same(got[key], expected[key]) for key in expected)
+    if isinstance(expected, (list, tuple)) and isinstance(got, (list, tuple)):
+        return len(got) == len(expected) and all(_same(g, e) for g, e in zip(got, expected))
+    return got == expected and type(got) is type(expected)
