@@ -76,3 +76,31 @@ def test_unknown_subject_is_not_found(engine):
 def test_engine_without_registry_answers_unimplemented():
     with pytest.raises(Unimplemented):
         convert(Engine(), b"{}", FormatSpec("json"), FormatSpec("avro", schema=SchemaRef(id=1)))
+
+
+def test_lookups_by_id_and_numbered_version_are_cached_and_latest_is_not(tmp_path):
+    from convsvc.registry import resolver
+
+    registry = open_registry(str(tmp_path / "cache.db"))
+    first = registry.register("points-value", SchemaInput(CUSTOMER)).id
+    calls = []
+    for name in ("schema_by_id", "schema_by_subject"):
+        original = getattr(registry, name)
+        setattr(registry, name, lambda *args, _original=original, _name=name: calls.append(_name) or _original(*args))
+    now = [0.0]
+    schemas = RegistrySchemas(registry, clock=lambda: now[0])
+    for _ in range(3):
+        assert schemas.source_by_id(first).registry_id == first
+        assert schemas.source_by_subject("points-value", 1).registry_id == first
+        assert schemas.source_by_subject("points-value").registry_id == first
+    assert calls == ["schema_by_id", "schema_by_subject"] + ["schema_by_subject"] * 3  # latest each time
+    customer_v2 = CUSTOMER.replace(']}', ', {"name": "vip", "type": "boolean", "default": false}]}')
+    second = registry.register("points-value", SchemaInput(customer_v2)).id
+    assert schemas.source_by_subject("points-value").registry_id == second  # a new version is used at once
+    registry.delete_subject("points-value")
+    registry.delete_subject("points-value", permanent=True)
+    assert schemas.source_by_id(first).registry_id == first  # still cached ...
+    now[0] += resolver.CACHE_SECONDS
+    with pytest.raises(LookupError):  # ... until it expires
+        schemas.source_by_id(first)
+    registry.close()
