@@ -15,7 +15,8 @@ GRPCURL := $(TOOLS)/bin/grpcurl
 HEALTH_PROBE := $(TOOLS)/bin/grpc-health-probe
 export PATH := $(TOOLS)/bin:$(TOOLS)/npm/node_modules/.bin:$(PATH)
 
-.PHONY: help serve test venv stubs check-stubs lint tools docs clean services-start services-stop vectors clients
+.PHONY: help serve test venv stubs check-stubs lint tools docs clean services-start services-stop vectors clients \
+	bench bench-smoke
 
 help:
 	@echo "make serve   set everything up and run the server on 127.0.0.1:50051 (embedded defaults)"
@@ -32,6 +33,7 @@ test: venv tools check-stubs lint clients
 	scripts/services.sh start
 	eval "$$(scripts/services.sh env)"; status=0; $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	  scripts/services.sh stop; exit $$status
+	$(MAKE) --no-print-directory bench-smoke
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -63,12 +65,20 @@ lint: tools
 	$(BUF) format --diff --exit-code
 
 tools: $(BUF) $(GRPCURL) $(HEALTH_PROBE)
+	deploy/tools.sh
 $(BUF):
 	npm install --silent --no-save --no-audit --no-fund --prefix $(TOOLS)/npm @bufbuild/buf@$(BUF_VERSION)
 $(GRPCURL):
 	GOBIN=$(TOOLS)/bin go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
 $(HEALTH_PROBE):
 	GOBIN=$(TOOLS)/bin go install github.com/grpc-ecosystem/grpc-health-probe@$(HEALTH_PROBE_VERSION)
+
+## Benchmarks (bench/README.md): every figure a ratio to a baseline measured in the same run, written to
+## bench/results/. The smoke mode (seconds; part of `make test`) only proves every benchmark still runs.
+bench: venv
+	bench/bench.sh
+bench-smoke: venv
+	bench/smoke.sh
 
 ## Regenerate generated docs (issue codes).
 docs: venv

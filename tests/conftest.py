@@ -30,6 +30,8 @@ class ServerProcess:
         for flag in ("--metrics-port", "--rest-port"):  # no fixed ports: tests (and their servers) run side by side
             if flag not in extra:
                 extra = (*extra, flag, "0")
+        if "--workers" not in extra:  # one process (memory stores, exact metrics, shutdown) unless a test asks
+            extra = (*extra, "--workers", "1")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "convsvc.cli.main", "serve", "--port", "0", "--data-dir", str(tmp / "data"),
              *extra],

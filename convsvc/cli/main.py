@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="Confluent-compatible schema registry REST port (default 8081; 0 turns it off)")
     serve.add_argument("--registry-store", choices=("sqlite", "postgres"), help="schema registry store (default sqlite)")
     serve.add_argument("--registry-postgres-dsn", metavar="DSN", help="PostgreSQL DSN for --registry-store postgres")
+    serve.add_argument("--workers", type=int,
+                       help="processes sharing the port (default: one per core; 1 = this process alone)")
 
     convert = commands.add_parser("convert", help="convert stdin to stdout")
     convert.add_argument("--from", dest="source", required=True, choices=FORMAT_NAMES)
@@ -106,29 +108,52 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _serve_config(args: argparse.Namespace):
+    """The server's configuration from the file, environment and flags: at start, and again on SIGHUP."""
     import os
 
-    from convsvc.server import logs
     from convsvc.server.config import Config
 
     path = args.config or os.environ.get("CONVSVC_CONFIG") or None
+    return Config.load(path, host=args.host, port=args.port, data_dir=args.data_dir,
+                       grace_seconds=args.grace_seconds, workers=args.workers,
+                       flags={"metrics.port": args.metrics_port, "registry.rest_port": args.rest_port,
+                              "registry.store": args.registry_store,
+                              "registry.postgres_dsn": args.registry_postgres_dsn})
 
-    def load() -> Config:  # at start, and again on SIGHUP
-        return Config.load(path, host=args.host, port=args.port, data_dir=args.data_dir,
-                           grace_seconds=args.grace_seconds,
-                           flags={"metrics.port": args.metrics_port, "registry.rest_port": args.rest_port,
-                                  "registry.store": args.registry_store,
-                                  "registry.postgres_dsn": args.registry_postgres_dsn})
+
+def _serve(args: argparse.Namespace) -> int:
+    import importlib
+
+    from convsvc.server import logs
 
     try:
-        config = load()
+        config = _serve_config(args)
+        config.check_workers()
     except (OSError, ValueError) as error:
         raise UsageError(f"configuration: {error}") from None
     logs.configure(config.log.format, config.log.level)
+    if config.worker_count > 1:
+        from convsvc.server.workers import Supervisor
+
+        # by its importable name, also when this module runs as __main__: workers unpickle it
+        worker = importlib.import_module("convsvc.cli.main").serve_worker
+        return Supervisor(config, args, worker).run()
     from convsvc.server.app import serve  # after logging: importing the server may log
 
-    return asyncio.run(serve(config, reload=load))
+    return asyncio.run(serve(config, reload=lambda: _serve_config(args)))
+
+
+def serve_worker(args: argparse.Namespace, role) -> int:
+    """One worker process of `serve --workers N` (started by the supervisor, `args.port` its port)."""
+    from convsvc.server import logs
+
+    config = _serve_config(args)
+    logs.set_worker(role.index)
+    logs.configure(config.log.format, config.log.level)
+    from convsvc.server.app import serve
+
+    return asyncio.run(serve(config, reload=lambda: _serve_config(args), worker=role))
 
 
 def _options(pairs: list[str]) -> dict[str, str]:

@@ -5,6 +5,7 @@
     convsvc schema subjects | versions S | check --subject S FILE | delete --subject S [--version V]
     convsvc schema config [--subject S] [--level L] | mode [--subject S] [--mode M]
     convsvc schema export [-o FILE] | import FILE
+    convsvc schema backup [--data-dir D | --db FILE] -o FILE   (a SQLite registry file, no server needed)
 
 Human tables by default, `--json` for scripts. Exit codes: 0 done (check: compatible), 1 refused (check:
 incompatible; reasons on stderr or in the JSON), 2 usage error, 3 server unreachable.
@@ -13,6 +14,7 @@ incompatible; reasons on stderr or in the JSON), 2 usage error, 3 server unreach
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -247,6 +249,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
     for sub in (register, get, subjects, versions, check, delete, config, mode, export, load):
         _common(sub)
+
+    backup = commands.add_parser("backup", help="copy a SQLite registry file, also while servers use it "
+                                 "(SQLite's online backup; PostgreSQL: pg_dump, or export)")
+    backup.add_argument("--data-dir", default="data", help="the server's data directory (default ./data)")
+    backup.add_argument("--db", help="the registry file (default: DATA_DIR/registry.db)")
+    backup.add_argument("-o", "--output", required=True, help="the backup file to write (must not exist)")
+    backup.add_argument("--json", action="store_true", help="print JSON for scripts")
     return schema
 
 
@@ -304,6 +313,8 @@ def _registered(message) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     """Run a `convsvc schema` subcommand; returns the exit code."""
+    if args.schema_command == "backup":
+        return _backup(args)
     try:
         remote = RemoteRegistry(args.target, call_options(args))
     except ValueError as error:
@@ -482,6 +493,43 @@ def _import(remote: RemoteRegistry, args) -> int:
     else:
         _table("imported", ("subject versions", "soft-deleted", "levels and modes"),
                [(summary.schemas, summary.deleted, summary.settings)])
+    return EXIT_OK
+
+
+def _backup(args) -> int:
+    """SQLite's online backup API: a consistent snapshot while servers keep reading and writing (WAL)."""
+    import os
+    import pathlib
+    import sqlite3
+
+    source = pathlib.Path(args.db) if args.db else pathlib.Path(args.data_dir) / "registry.db"
+    target = pathlib.Path(args.output)
+    if not source.is_file():
+        print(f"convsvc: {source}: no such registry file", file=sys.stderr)
+        return EXIT_USAGE
+    if target.exists():
+        print(f"convsvc: {target} exists; back up to a new file", file=sys.stderr)
+        return EXIT_USAGE
+    partial = target.with_name(target.name + ".partial")
+    try:
+        with contextlib.closing(sqlite3.connect(source, timeout=30)) as src, \
+                contextlib.closing(sqlite3.connect(partial)) as dst:
+            src.backup(dst)  # every page in one step: one snapshot
+            check = dst.execute("PRAGMA integrity_check").fetchone()[0]
+            schemas = dst.execute("SELECT COUNT(*) FROM registry_schemas").fetchone()[0]
+            versions = dst.execute("SELECT COUNT(*) FROM registry_versions").fetchone()[0]
+        if check != "ok":
+            raise sqlite3.DatabaseError(f"the copy failed its integrity check: {check}")
+        os.replace(partial, target)
+    except sqlite3.Error as error:
+        partial.unlink(missing_ok=True)
+        print(f"convsvc: {source}: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+    if args.json:
+        print(json.dumps({"source": str(source), "backup": str(target), "schemas": schemas,
+                          "subject_versions": versions}))
+    else:
+        print(f"backed up {schemas} schemas ({versions} subject versions) from {source} to {target}")
     return EXIT_OK
 
 

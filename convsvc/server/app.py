@@ -21,6 +21,7 @@ from convsvc.engine import Engine
 from convsvc.registry import Registry
 from convsvc.registry.resolver import RegistrySchemas
 from convsvc.server import logs
+from convsvc.server import metrics as metrics_module
 from convsvc.server.config import Config
 from convsvc.server.conversion_service import ConversionService
 from convsvc.server.idempotency import GuardedStore, open_store
@@ -29,6 +30,7 @@ from convsvc.server.interceptors import (
 )
 from convsvc.server.keys import CONVERT, REGISTRY_READ, REGISTRY_WRITE, KeyTable
 from convsvc.server.registry_service import add_registry_service, open_registry_for
+from convsvc.server.workers import WorkerRole
 from convsvc.v1 import conversion_pb2, conversion_pb2_grpc, registry_pb2
 
 log = logging.getLogger("convsvc.server")
@@ -100,7 +102,8 @@ class App:
     store: GuardedStore
 
 
-def build_server(config: Config, live: Live, engine: Engine, registry: Registry) -> App:
+def build_server(config: Config, live: Live, engine: Engine, registry: Registry, *,
+                 reuse_port: bool = False) -> App:
     app_services = services(engine, registry)
     policies = {f"/{service.name}/{method}": policy
                 for service in app_services for method, policy in service.methods.items()}
@@ -117,7 +120,7 @@ def build_server(config: Config, live: Live, engine: Engine, registry: Registry)
         options=[
             ("grpc.max_receive_message_length", config.receive_limit),
             ("grpc.max_send_message_length", config.send_limit),
-            ("grpc.so_reuseport", 0),  # one process owns the port until --workers shares it on purpose
+            ("grpc.so_reuseport", int(reuse_port)),  # one process owns the port unless workers share it
         ])
     for service in app_services:
         service.add_to(server)
@@ -128,18 +131,22 @@ def build_server(config: Config, live: Live, engine: Engine, registry: Registry)
     return App(server, health_servicer, app_services, store)
 
 
-async def serve(config: Config, reload: Callable[[], Config] | None = None) -> int:
+async def serve(config: Config, reload: Callable[[], Config] | None = None,
+                worker: WorkerRole | None = None) -> int:
     """Run until SIGTERM/SIGINT, then drain: health NOT_SERVING, refuse new calls, finish in-flight ones.
-    SIGHUP calls `reload` and applies keys, scopes, rate limits, deadlines and limits."""
+    SIGHUP calls `reload` and applies keys, scopes, rate limits, deadlines and limits.
+
+    As a `worker` of `serve --workers N` it shares its ports with the other workers (SO_REUSEPORT),
+    leaves /metrics to the supervisor, and tells the supervisor when it serves."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
     live = Live(config)
     registry = await asyncio.to_thread(open_registry_for, config)
     engine = Engine(config.limits, schemas=RegistrySchemas(registry))
-    endpoint = _metrics_endpoint(config)
+    endpoint = _metrics_endpoint(config) if worker is None else None  # a supervisor serves the workers'
     if endpoint is False:
         registry.close()
         return 1
-    app = build_server(config, live, engine, registry)
+    app = build_server(config, live, engine, registry, reuse_port=worker is not None)
     address = f"{config.host}:{config.port}"
     try:
         port = app.server.add_insecure_port(address)
@@ -152,12 +159,12 @@ async def serve(config: Config, reload: Callable[[], Config] | None = None) -> i
         registry.close()
         return 1
     await app.server.start()
-    rest = await _rest_api(config, registry, live)
+    rest = await _rest_api(config, registry, live, reuse_port=worker is not None)
     health_names = ("", *(service.name for service in app.services if service.health_checked))
     for name in health_names:
         await app.health.set(name, health_pb2.HealthCheckResponse.SERVING)
     _warn_if_open(config)
-    log.info("convsvc listening on %s:%d", config.host, port)
+    sampler = asyncio.create_task(_sample_process()) if metrics_module.PROCESS_MEMORY is not None else None
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -165,12 +172,19 @@ async def serve(config: Config, reload: Callable[[], Config] | None = None) -> i
         loop.add_signal_handler(signum, stop.set)
     if reload is not None:
         loop.add_signal_handler(signal.SIGHUP, lambda: _reload(live, engine, reload))
+    if worker is None:
+        log.info("convsvc listening on %s:%d", config.host, port)
+    else:
+        log.info("worker %d serving on %s:%d", worker.index, config.host, port)
+        worker.serving(port)
     await stop.wait()
     log.info("shutting down: refusing new calls, %.1f s grace for in-flight calls", live.config.grace_seconds)
     await app.health.enter_graceful_shutdown()
     if rest is not None:
         await rest.stop()
     await app.server.stop(live.config.grace_seconds)
+    if sampler is not None:
+        sampler.cancel()
     await app.store.close()
     registry.close()
     if endpoint is not None:
@@ -179,14 +193,22 @@ async def serve(config: Config, reload: Callable[[], Config] | None = None) -> i
     return 0
 
 
-async def _rest_api(config: Config, registry: Registry, live: Live):
+async def _sample_process(every_seconds: float = 5.0) -> None:
+    """This process's memory and CPU gauges, now and every few seconds (multiprocess mode)."""
+    while True:
+        metrics_module.sample_process()
+        await asyncio.sleep(every_seconds)
+
+
+async def _rest_api(config: Config, registry: Registry, live: Live, reuse_port: bool = False):
     """The Confluent-compatible REST API on the same event loop, with the same keys (None when off)."""
     if config.registry.rest_port == 0:
         return None
     from convsvc.server.rest import start_rest
 
     keys = (lambda: live.keys)
-    return await start_rest(registry, config.registry.rest_host or config.host, config.registry.rest_port, keys)
+    return await start_rest(registry, config.registry.rest_host or config.host, config.registry.rest_port, keys,
+                            reuse_port=reuse_port)
 
 
 def _metrics_endpoint(config: Config):
@@ -215,7 +237,7 @@ def _warn_if_open(config: Config) -> None:
 
 # Settings a running server cannot change: a reload keeps the running value and says so.
 _RESTART_ONLY = {
-    "server": ("host", "port", "data_dir", "max_receive_message_bytes", "max_send_message_bytes"),
+    "server": ("host", "port", "data_dir", "max_receive_message_bytes", "max_send_message_bytes", "workers"),
     "metrics": ("port", "host"),
     "idempotency": ("store", "path", "redis_url", "redis_prefix", "store_timeout_seconds", "breaker_failures",
                     "breaker_reset_seconds"),

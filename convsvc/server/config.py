@@ -135,6 +135,7 @@ class Config:
     grace_seconds: float = 10.0  # in-flight calls may finish for this long after SIGTERM
     max_receive_message_bytes: int = 0  # gRPC's own limit per message; 0 = max_message_bytes + 64 KiB
     max_send_message_bytes: int = 0  # likewise for responses
+    workers: int = 0  # processes serving the port (SO_REUSEPORT); 0 = one per core, 1 = this process alone
     # the other tables
     limits: Limits = dataclasses.field(default_factory=Limits)
     metrics: MetricsConfig = dataclasses.field(default_factory=MetricsConfig)
@@ -150,6 +151,26 @@ class Config:
         _check(math.isfinite(self.grace_seconds) and self.grace_seconds >= 0, "grace_seconds must be >= 0")
         _check(self.max_receive_message_bytes >= 0 and self.max_send_message_bytes >= 0,
                "message size limits must be >= 0 (0 = derived from limits.max_message_bytes)")
+        _check(self.workers >= 0, "workers must be >= 0 (0 = one per core)")
+
+    def check_workers(self) -> None:
+        """At start: ConfigError when a setting cannot work with worker_count processes."""
+        if self.worker_count > 1 and self.idempotency.store == "memory":
+            raise ConfigError(
+                f"[server] workers = {self.worker_count}{' (one per core)' if not self.workers else ''} cannot "
+                "share [idempotency] store = \"memory\": each process would keep its own outcomes, so a repeat "
+                "that reaches another worker would run again; use store = \"sqlite\" or \"redis\", or "
+                "workers = 1 (--workers 1)")
+
+    @property
+    def worker_count(self) -> int:
+        """How many processes serve: `workers`, or the CPUs this process may run on."""
+        if self.workers:
+            return self.workers
+        try:
+            return len(os.sched_getaffinity(0))
+        except AttributeError:  # not Linux
+            return os.cpu_count() or 1
 
     @property
     def receive_limit(self) -> int:

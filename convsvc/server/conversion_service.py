@@ -72,7 +72,7 @@ class ConversionService(pb_grpc.ConversionServiceServicer):
                 if item == "spec":
                     raise InvalidRequest(Issue(Code.INVALID_REQUEST, "spec", "the spec may only come first"))
                 data = request.record if item == "record" else request.chunk
-                metrics.BYTES.labels("in").inc(len(data))
+                metrics.record_bytes_in(len(data))
                 records = [stream.convert_record(data)] if item == "record" else stream.feed_chunk(data)
                 for record in records:
                     yield _stream_response(record, labels)

@@ -10,11 +10,18 @@ from __future__ import annotations
 import contextvars
 import datetime
 import logging
+import os
 import sys
 
 import orjson
 
 REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("convsvc_request_id", default=None)
+_WORKER: dict[str, int] = {}  # {"worker": index, "pid": pid} in a worker of `serve --workers N`
+
+
+def set_worker(index: int) -> None:
+    """Every line of this process names its worker and pid from now on (kept across configure())."""
+    _WORKER.update(worker=index, pid=os.getpid())
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and belongs in the line.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
@@ -31,6 +38,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
+        line.update(_WORKER)
         request_id = getattr(record, "request_id", None) or REQUEST_ID.get()
         if request_id:
             line["request_id"] = request_id
@@ -46,6 +54,7 @@ class _TextRequestId(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         request_id = REQUEST_ID.get()
         record.rid = f" [{request_id}]" if request_id else ""
+        record.worker = f" worker {_WORKER['worker']} (pid {_WORKER['pid']})" if _WORKER else ""
         return True
 
 
@@ -56,7 +65,7 @@ def configure(fmt: str = "json", level: str = "info") -> None:
         handler.setFormatter(JsonFormatter())
     else:
         handler.addFilter(_TextRequestId())
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s%(rid)s: %(message)s"))
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s%(worker)s%(rid)s: %(message)s"))
     # Neither format shows the caller's file, thread or process: skip collecting them for every line
     # (the logging documentation's "Optimization" section).
     logging._srcfile = None

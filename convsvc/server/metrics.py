@@ -8,17 +8,24 @@ registry (registry operations).
 Several processes: set PROMETHEUS_MULTIPROC_DIR (an empty directory, shared by the processes) before
 the server starts; every process then writes its samples there and the endpoint adds them up
 (prometheus_client's multiprocess mode). The directory must be emptied before the processes start.
+`convsvc serve --workers N` does all of that itself (convsvc/server/workers.py). The library's
+process_* and python_* collectors do not work in that mode (they would describe only the process
+that serves /metrics), so each process reports its own memory and CPU in the convsvc_process_*
+gauges instead: one series per live process (the `pid` label the library adds), dropped by
+mark_process_dead when the process ends.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import sys
 from collections.abc import Iterable
 
 import grpc
 import prometheus_client
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client import multiprocess
 
 log = logging.getLogger("convsvc.metrics")
@@ -49,6 +56,15 @@ IDEMPOTENCY = Counter("convsvc_idempotency_total", "Calls with an idempotency-ke
                       ("result",))
 REGISTRY_OPERATIONS = Counter("convsvc_registry_operations_total", "Schema registry operations by outcome.",
                               ("op", "outcome"))
+WORKER_RESTARTS = Counter("convsvc_worker_restarts_total",
+                          "Workers the supervisor restarted after they died while serving (--workers N).")
+
+# Multiprocess mode only (None otherwise: the library's process collector covers one process).
+_MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+PROCESS_MEMORY = Gauge("convsvc_process_resident_memory_bytes", "Resident memory of each live server process.",
+                       multiprocess_mode="liveall") if _MULTIPROCESS else None
+PROCESS_CPU = Gauge("convsvc_process_cpu_seconds", "CPU time (user + system) each live server process has used.",
+                    multiprocess_mode="liveall") if _MULTIPROCESS else None
 
 # grpc_code values as go-grpc-prometheus writes them (Go's codes.Code.String()).
 _GO_CODE_NAMES = {
@@ -69,13 +85,25 @@ def record_conversion(source: str, target: str, mode: str, outcome: str, *, byte
                       bytes_out: int = 0, issue_codes: Iterable[str] = ()) -> None:
     """One conversion: outcome is ok, refused, invalid_request, limit_exceeded, schema_not_found,
     unimplemented or cancelled."""
-    CONVERSIONS.labels(source, target, mode, outcome).inc()
+    _child(CONVERSIONS, source, target, mode, outcome).inc()
     if bytes_in:
-        BYTES.labels("in").inc(bytes_in)
+        _child(BYTES, "in").inc(bytes_in)
     if bytes_out:
-        BYTES.labels("out").inc(bytes_out)
+        _child(BYTES, "out").inc(bytes_out)
     for code in issue_codes:
-        REPAIRS.labels(code).inc()
+        _child(REPAIRS, code).inc()
+
+
+def record_bytes_in(count: int) -> None:
+    """Payload bytes a stream received (its records are counted as they are converted)."""
+    _child(BYTES, "in").inc(count)
+
+
+@functools.cache
+def _child(metric, *labels: str):
+    """A labelled child, looked up once: labels() costs a lock and a hash, and a stream records every
+    record (the label values are closed sets: formats, modes, outcomes, issue codes)."""
+    return metric.labels(*labels)
 
 
 def record_idempotency(result: str) -> None:
@@ -85,6 +113,22 @@ def record_idempotency(result: str) -> None:
 def record_registry_operation(op: str, outcome: str) -> None:
     """For the schema registry: op such as register, get, delete; outcome ok or a status code name."""
     REGISTRY_OPERATIONS.labels(op, outcome).inc()
+
+
+def sample_process() -> None:
+    """This process's memory and CPU into the convsvc_process_* gauges (multiprocess mode; else nothing)."""
+    if PROCESS_MEMORY is None:
+        return
+    try:
+        with open("/proc/self/statm") as statm:
+            PROCESS_MEMORY.set(int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE"))
+    except OSError:  # not Linux: the peak instead
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        PROCESS_MEMORY.set(peak if sys.platform == "darwin" else peak * 1024)
+    times = os.times()
+    PROCESS_CPU.set(times.user + times.system)
 
 
 def multiprocess_dir() -> str | None:

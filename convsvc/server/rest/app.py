@@ -367,12 +367,13 @@ class RestServer:
 
 
 async def start_rest(registry: Registry, host: str = "127.0.0.1", port: int = 8081,
-                     keys: Callable[[], KeyTable] | None = None) -> RestServer:
+                     keys: Callable[[], KeyTable] | None = None, *, reuse_port: bool = False) -> RestServer:
     """Serve the REST API on the running event loop (the gRPC server's) until `stop()`; `keys` gives
-    the key table in force (re-read per request, so a SIGHUP reload applies)."""
+    the key table in force (re-read per request, so a SIGHUP reload applies); `reuse_port` lets the
+    workers of `serve --workers N` share the port."""
     runner = web.AppRunner(build_app(registry, keys), access_log=None, handle_signals=False)
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
+    site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
     await site.start()
     bound = site._server.sockets[0].getsockname()[1] if port == 0 else port  # aiohttp has no public getter
     log.info("convsvc REST schema registry on http://%s:%d", host, bound)
