@@ -6,7 +6,6 @@ Exit codes: 0 converted, 1 refused (reasons on stderr), 2 usage error, 3 server 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import pathlib
 import sys
@@ -15,6 +14,9 @@ from collections.abc import Sequence
 from convsvc.cli import schema as schema_cli
 from convsvc.cli.call_options import add_call_options
 from convsvc.corpus import cli as corpus_cli
+
+# Only what building the parser needs is imported here: each command imports its own (the engine, one
+# codec per format named, gRPC with --target, asyncio to serve), so `convsvc convert` starts quickly.
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 FORMAT_NAMES = ("json", "yaml", "avro", "protobuf", "xml")
@@ -123,6 +125,7 @@ def _serve_config(args: argparse.Namespace):
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import asyncio
     import importlib
 
     from convsvc.server import logs
@@ -146,6 +149,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 def serve_worker(args: argparse.Namespace, role) -> int:
     """One worker process of `serve --workers N` (started by the supervisor, `args.port` its port)."""
+    import asyncio
+
     from convsvc.server import logs
 
     config = _serve_config(args)

@@ -19,16 +19,11 @@ import json
 import sys
 from collections.abc import Sequence
 
-import grpc
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
-
 from convsvc.cli.call_options import CallOptions, add_call_options, call_options
-from convsvc.cli.remote import request_id_of
 
+# gRPC is imported where a command calls a server: `convsvc` builds this parser on every run (convert too)
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 DEFAULT_TARGET = "127.0.0.1:50051"
-_UNREACHABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}
 
 
 class Unreachable(Exception):
@@ -39,6 +34,9 @@ class Refused(Exception):
     """The server refused: `reason` and `error_code` from its ErrorInfo, `details` the rest."""
 
     def __init__(self, error: grpc.RpcError, request_id: str = "") -> None:
+        from google.rpc import error_details_pb2
+        from grpc_status import rpc_status
+
         self.request_id = request_id
         self.code = error.code()
         self.message = error.details() or self.code.name
@@ -68,6 +66,8 @@ class RemoteRegistry:
     """The Registry methods export/import need, over SchemaRegistryService (errors become Refused)."""
 
     def __init__(self, target: str, options: CallOptions) -> None:
+        import grpc
+
         from convsvc.v1 import registry_pb2_grpc
 
         self._channel = grpc.insecure_channel(target)
@@ -79,12 +79,16 @@ class RemoteRegistry:
         self._channel.close()
 
     def call(self, name: str, request):
+        import grpc
+
+        from convsvc.cli.remote import request_id_of
+
         options = self._options
         try:
             return getattr(self._stub, name)(request, timeout=options.deadline, metadata=options.metadata())
         except grpc.RpcError as error:
             request_id = request_id_of(error, options)
-            if error.code() in _UNREACHABLE:
+            if error.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
                 raise Unreachable(f"{self.target}: {error.code().name}: {error.details()}\n"
                                   f"convsvc: request id: {request_id}") from None
             raise Refused(error, request_id) from None
@@ -114,6 +118,8 @@ class RemoteRegistry:
                               StoredSchema(found.id, schema.type, schema.text, schema.references), found.deleted)
 
     def settings(self) -> dict[str, dict[str, str]]:
+        import grpc
+
         from convsvc.registry import Level, Mode
         from convsvc.server.registry_service import level_from_proto, mode_from_proto
         from convsvc.v1 import registry_pb2 as pb
@@ -332,6 +338,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"convsvc: {error}", file=sys.stderr)
         return EXIT_UNREACHABLE
     except Refused as refused:
+        import grpc
+
         if args.json:
             print(json.dumps(refused.to_dict(), indent=2))
         print(f"convsvc: {refused.reason}" + (f" ({refused.error_code})" if refused.error_code else "") +

@@ -82,6 +82,9 @@ class Shape:
     size: int = 0  # FIXED
     unit: str = ""  # TIMESTAMP, LOCAL_TIMESTAMP, TIME
     doc: str = ""
+    # conform()'s fast path for this shape, compiled on first use (convsvc/model/conform.py); not copied
+    # by dataclasses.replace. A Shape is finished before it is first conformed to.
+    conformer: Any = dataclasses.field(default=None, init=False, repr=False, compare=False)
 
     def field(self, name: str) -> Field | None:
         """A record's field by name or alias."""
@@ -118,3 +121,13 @@ class Shape:
 
     def __repr__(self) -> str:
         return f"Shape({self.describe()})"
+
+    def __getstate__(self) -> dict:
+        """Pickled and copied without its compiled conformer (code, rebuilt on first use)."""
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)
+                if field.name != "conformer"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.conformer = None
+        for name, value in state.items():
+            setattr(self, name, value)
