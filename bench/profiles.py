@@ -22,15 +22,20 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from bench import payloads, server_bench  # noqa: E402
 from bench.common import MiB, RESULTS, tool  # noqa: E402
-from bench.servers import convsvc_server  # noqa: E402
+from bench.servers import Server, convsvc_server, echo_server  # noqa: E402
 
 PROFILES = RESULTS / "profiles"
 
 
-def summarise(collapsed: pathlib.Path, top: int = 25) -> str:
-    """Own and inclusive sample counts per function from py-spy's collapsed stacks."""
+RATE = 200  # py-spy samples per second
+
+
+def summarise(collapsed: pathlib.Path, top: int = 25, calls: float | None = None) -> str:
+    """Own and inclusive sample counts per function from py-spy's collapsed stacks, after the samples
+    by part of a call (`_part`), in wall-clock microseconds per call when the number of calls is known."""
     own: collections.Counter = collections.Counter()
     inclusive: collections.Counter = collections.Counter()
+    parts: collections.Counter = collections.Counter()
     total = 0
     for line in collapsed.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
@@ -40,13 +45,40 @@ def summarise(collapsed: pathlib.Path, top: int = 25) -> str:
         frames = [_short(frame) for frame in stack.split(";")]
         total += count
         own[frames[-1]] += count
+        parts[_part(frames)] += count
         for frame in set(frames):
             inclusive[frame] += count
-    lines = [f"{total} samples", "", "own time (the function itself):"]
+    lines = [f"{total} samples", "", "by part:"]
+    for part, n in parts.most_common():
+        per_call = f"  {n / RATE / calls * 1e6:7.1f} µs per call" if calls else ""
+        lines.append(f"  {100 * n / total:5.1f} %{per_call}  {part}")
+    lines += ["", "own time (the function itself):"]
     lines += [f"  {100 * n / total:5.1f} %  {frame}" for frame, n in own.most_common(top)]
     lines += ["", "inclusive time (the function and what it calls):"]
     lines += [f"  {100 * n / total:5.1f} %  {frame}" for frame, n in inclusive.most_common(top)]
     return "\n".join(lines) + "\n"
+
+
+_HANDLER_CODE = ("engine.py", "formats/", "model/", "schemas/", "registry/", "wire.py")
+
+
+def _part(frames: list[str]) -> str:
+    """Which part of serving a call a sample is in: the handler (servicer, engine, codecs), convsvc's
+    layers (interceptors, access log, metrics), grpc.aio's own Cython (no Python frame of its own, so
+    counted as the event loop callback running it), its other threads, or the loop waiting."""
+    if any(frame.startswith(("ConversionService.", "SchemaRegistryService.", "child.<locals>.Echo."))
+           or any(f"(convsvc/{where}" in frame for where in _HANDLER_CODE) for frame in frames):
+        return "handler: servicer, engine, codecs (on the loop or a worker thread)"
+    if any("server/interceptors/" in frame or "server/logs.py" in frame or "prometheus_client/" in frame
+           for frame in frames):
+        return "convsvc's layers: interceptors, access log, metrics"
+    if frames[-1].startswith("Handle._run "):
+        return "grpc.aio's per-call work in Cython (Handle._run's own time)"
+    if frames[-1].startswith("EpollSelector.select "):
+        return "event loop waiting (select)"
+    if frames[0].startswith("Thread._bootstrap "):
+        return "other threads (grpc.aio's poller)"
+    return "other event loop and asyncio Python"
 
 
 def _short(frame: str) -> str:
@@ -62,9 +94,12 @@ def _short(frame: str) -> str:
 
 
 def server_profile(seconds: float, count: int = 6, workers: int = 1) -> list[pathlib.Path]:
-    """py-spy on each worker while ghz drives json->avro 1 KB at the maximum rate."""
+    """py-spy on a worker while ghz drives each scenario at the maximum rate; then the same on the echo
+    with convsvc's interceptor stack (json->avro 1 KB request), where nothing but gRPC and the layers runs."""
     if tool("py-spy") is None:
         raise RuntimeError("py-spy is not installed (pip install -c constraints.txt -e '.[bench]')")
+    from google.protobuf import json_format
+
     written = []
     with tempfile.TemporaryDirectory(prefix="convsvc-profile-") as tmp_name:
         tmp = pathlib.Path(tmp_name)
@@ -73,24 +108,37 @@ def server_profile(seconds: float, count: int = 6, workers: int = 1) -> list[pat
             ids = server_bench.register_schemas(server.address)
             for scenario in server_bench.scenarios(ids, full=True)[:count]:
                 data = tmp / "request.json"
-                from google.protobuf import json_format
-
                 data.write_text(json_format.MessageToJson(scenario.request))
-                server_bench.ghz(server, descriptor, data, scenario, 2.0, warm_up=True)
-                slug = _slug(scenario.name)
-                raw = PROFILES / f"server-{slug}.collapsed"
-                load = threading.Thread(target=server_bench.ghz,
-                                        args=(server, descriptor, data, scenario, seconds + 2))
-                load.start()
-                subprocess.run([tool("py-spy"), "record", "--pid", str(server.pids[0]), "--duration",
-                                str(int(seconds)), "--rate", "200", "--format", "raw", "--output", str(raw),
-                                "--nonblocking"], check=True, capture_output=True)
-                load.join()
-                summary = PROFILES / f"server-{slug}.txt"
-                summary.write_text(f"py-spy, one worker serving Convert {scenario.name} under ghz load\n\n"
-                                   + summarise(raw))
-                written += [summary, raw]
+                written += _record(server, descriptor, data, scenario, seconds, f"server-{_slug(scenario.name)}",
+                                   f"one worker serving Convert {scenario.name}")
+        first = server_bench.scenarios(ids, full=False)[0]
+        data = tmp / "request.json"
+        data.write_text(json_format.MessageToJson(first.request))
+        with echo_server(tmp / "echo-layers", workers, layers=True) as layered:
+            written += _record(layered, descriptor, data, first, seconds, "server-echo-layers-1-kb",
+                               "one worker of the echo with convsvc's interceptor stack and access log (1 KB)")
     return written
+
+
+def _record(server: Server, descriptor: pathlib.Path, data: pathlib.Path, scenario, seconds: float, name: str,
+            title: str) -> list[pathlib.Path]:
+    """py-spy on the server's first worker while ghz loads it: the raw stacks and their summary."""
+    server_bench.ghz(server, descriptor, data, scenario, 2.0, warm_up=True)
+    raw = PROFILES / f"{name}.collapsed"
+    measured: dict = {}
+    load = threading.Thread(target=lambda: measured.update(
+        server_bench.ghz(server, descriptor, data, scenario, seconds + 2)))
+    load.start()
+    subprocess.run([tool("py-spy"), "record", "--pid", str(server.pids[0]), "--duration", str(int(seconds)),
+                    "--rate", "200", "--format", "raw", "--output", str(raw), "--nonblocking"],
+                   check=True, capture_output=True)
+    load.join()
+    summary = PROFILES / f"{name}.txt"
+    rate = (f"ghz meanwhile: {measured['rps']:.0f} calls/s, {measured['cpu_ms_per_call']:.3f} ms of CPU per call "
+            f"({len(server.pids)} worker(s)); py-spy samples the first at 200 Hz\n\n") if measured else ""
+    calls = measured["rps"] * seconds if measured else None  # about: ghz runs 2 s longer than py-spy
+    summary.write_text(f"py-spy, {title} under ghz load\n" + (rate or "\n") + summarise(raw, calls=calls))
+    return [summary, raw]
 
 
 def engine_profiles() -> list[pathlib.Path]:

@@ -4,6 +4,7 @@ baseline measured in the same run; every goal of the issue marked met or NOT MET
     python bench/run.py --mode full                 # for people: about 15-20 minutes on 2 cores
     python bench/run.py --mode smoke                # for CI: seconds per benchmark, so they never rot
     python bench/run.py --mode full --only server,glue
+    python bench/run.py --mode smoke --only server --seconds 10 --out /tmp/b   # json->avro alone, 10 s runs
 
 Exit status: 0 when every benchmark ran (goals not met included: the table says so), 1 when one
 failed to run, and with --strict also 1 when a goal was not met.
@@ -161,7 +162,10 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="server processes (default: cores)")
     parser.add_argument("--out", default=str(RESULTS), help="directory for <mode>.json and <mode>.md")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a goal is not met")
+    parser.add_argument("--seconds", type=float, help="seconds per ghz run (default: the mode's)")
     args = parser.parse_args()
+    if args.seconds:
+        MODES[args.mode] = {**MODES[args.mode], "seconds": args.seconds}
     only = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = set(only) - set(BENCHMARKS)
     if unknown:

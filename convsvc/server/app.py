@@ -18,6 +18,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from convsvc.engine import Engine
+from convsvc.formats import FORMATS
 from convsvc.registry import Registry
 from convsvc.registry.resolver import RegistrySchemas
 from convsvc.server import logs
@@ -26,7 +27,7 @@ from convsvc.server.config import Config
 from convsvc.server.conversion_service import ConversionService
 from convsvc.server.idempotency import GuardedStore, open_store
 from convsvc.server.interceptors import (
-    Auth, Deadline, Idempotency, MethodPolicies, MethodPolicy, Metrics, RateLimit, RequestLog,
+    Auth, Deadline, Idempotency, Layer, MethodPolicies, MethodPolicy, Metrics, RateLimit, RequestLog, Stack,
 )
 from convsvc.server.keys import CONVERT, REGISTRY_READ, REGISTRY_WRITE, KeyTable
 from convsvc.server.registry_service import add_registry_service, open_registry_for
@@ -83,6 +84,11 @@ def services(engine: Engine, registry: Registry) -> list[Service]:
 
 def interceptors(config: Config, live: Live, policies: MethodPolicies,
                  store: GuardedStore) -> list[grpc.aio.ServerInterceptor]:
+    """gRPC's interceptors: one, running the layers (grpc.aio pays per interceptor on every call)."""
+    return [Stack(layers(config, live, policies, store))]
+
+
+def layers(config: Config, live: Live, policies: MethodPolicies, store: GuardedStore) -> list[Layer]:
     """The layers around every call, outermost first: this list is the order."""
     return [
         RequestLog(config.send_limit),  # x-request-id in and out; its log line covers every layer below
@@ -141,6 +147,7 @@ async def serve(config: Config, reload: Callable[[], Config] | None = None,
     config.data_dir.mkdir(parents=True, exist_ok=True)
     live = Live(config)
     registry = await asyncio.to_thread(open_registry_for, config)
+    FORMATS.load_all()  # every codec imported now, not by the first call that names its format
     engine = Engine(config.limits, schemas=RegistrySchemas(registry))
     endpoint = _metrics_endpoint(config) if worker is None else None  # a supervisor serves the workers'
     if endpoint is False:

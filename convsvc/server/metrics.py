@@ -107,12 +107,14 @@ def _child(metric, *labels: str):
 
 
 def record_idempotency(result: str) -> None:
-    IDEMPOTENCY.labels(result).inc()
+    _child(IDEMPOTENCY, result).inc()
 
 
 def record_registry_operation(op: str, outcome: str) -> None:
-    """For the schema registry: op such as register, get, delete; outcome ok or a status code name."""
-    REGISTRY_OPERATIONS.labels(op, outcome).inc()
+    """One operation of the schema registry's gRPC or REST API: op as named by
+    convsvc.server.registry_service.OPERATIONS (register, get_schema, delete_subject...); outcome ok or
+    the gRPC status code name of its refusal (NOT_FOUND, INVALID_ARGUMENT...), over REST too."""
+    _child(REGISTRY_OPERATIONS, op, outcome).inc()
 
 
 def sample_process() -> None:

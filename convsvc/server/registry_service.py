@@ -1,12 +1,15 @@
 """The SchemaRegistryService servicer: proto <-> convsvc.registry, and RegistryError -> rich status.
 
 Registry calls are synchronous (SQLite/psycopg, protoc): each runs on a worker thread so the event
-loop keeps serving other calls. `add_registry_service` is what the server wiring calls.
+loop keeps serving other calls. `add_registry_service` is what the server wiring calls. Every call
+counts in convsvc_registry_operations_total{op, outcome} (`OPERATIONS`: the op names, shared with the
+REST API, whose routes name the same operations).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 
 import grpc
@@ -19,6 +22,7 @@ from convsvc.registry import (
     errors,
 )
 from convsvc.registry.core import LATEST
+from convsvc.server import metrics
 from convsvc.v1 import conversion_pb2 as cpb
 from convsvc.v1 import registry_pb2 as pb
 from convsvc.v1 import registry_pb2_grpc as pb_grpc
@@ -142,6 +146,59 @@ def registry_status(error: RegistryError) -> grpc.Status:
                                                   details=packed))
 
 
+# -- operations, as counted ------------------------------------------------------------------------------
+
+# The registry's operations by gRPC method: the `op` label of convsvc_registry_operations_total, the same
+# for the REST route doing the same thing (convsvc/server/rest/app.py ROUTES).
+OPERATIONS = {
+    "RegisterSchema": "register", "LookupSchema": "lookup", "GetSchema": "get_schema",
+    "GetSchemaVersion": "get_version", "ListSubjects": "list_subjects", "ListVersions": "list_versions",
+    "ListSchemaVersions": "list_schema_versions", "ListReferencedBy": "referenced_by",
+    "CheckCompatibility": "check_compatibility", "GetCompatibility": "get_compatibility",
+    "SetCompatibility": "set_compatibility", "DeleteCompatibility": "delete_compatibility",
+    "GetMode": "get_mode", "SetMode": "set_mode", "DeleteMode": "delete_mode",
+    "DeleteSubject": "delete_subject", "DeleteSchemaVersion": "delete_version",
+}
+OK = "ok"
+
+
+def outcome_of(error: BaseException) -> str:
+    """The `outcome` label of a failed operation: the gRPC status code name its refusal has (over REST
+    too: the same RegistryError is the same outcome), CANCELLED when the caller went away, UNKNOWN for
+    anything unexpected."""
+    if isinstance(error, RegistryError):
+        return registry_status_code(error).name
+    if isinstance(error, asyncio.CancelledError):
+        return grpc.StatusCode.CANCELLED.name
+    return grpc.StatusCode.UNKNOWN.name
+
+
+def _counted(method: Callable) -> Callable:
+    """A servicer method that counts its operation with its outcome, however it ends."""
+    op = OPERATIONS[method.__name__]
+
+    @functools.wraps(method)
+    async def counted(self, request, context):
+        try:
+            response = await method(self, request, context)
+        except _Refused as refused:
+            metrics.record_registry_operation(op, outcome_of(refused.error))
+            await context.abort_with_status(registry_status(refused.error))
+        except BaseException as error:
+            metrics.record_registry_operation(op, outcome_of(error))
+            raise
+        metrics.record_registry_operation(op, OK)
+        return response
+    return counted
+
+
+class _Refused(Exception):
+    """A RegistryError on its way to becoming the call's status (counted first)."""
+
+    def __init__(self, error: RegistryError) -> None:
+        self.error = error
+
+
 # -- the servicer ----------------------------------------------------------------------------------------
 
 class SchemaRegistryService(pb_grpc.SchemaRegistryServiceServicer):
@@ -152,7 +209,7 @@ class SchemaRegistryService(pb_grpc.SchemaRegistryServiceServicer):
         try:
             return await asyncio.to_thread(function, *args, **kwargs)
         except RegistryError as error:
-            await context.abort_with_status(registry_status(error))
+            raise _Refused(error) from None
 
     def _serialized(self, schema: StoredSchema, format: int) -> str:
         """Confluent's format=serialized: Protobuf as base64 FileDescriptorProto; other types as stored."""
@@ -160,6 +217,7 @@ class SchemaRegistryService(pb_grpc.SchemaRegistryServiceServicer):
             return self._registry.compiled(schema.id).value.serialized()
         return schema.text
 
+    @_counted
     async def RegisterSchema(self, request, context):
         registered = await self._call(
             context, self._registry.register, request.subject, schema_from_proto(request.schema), request.normalize,
@@ -167,11 +225,13 @@ class SchemaRegistryService(pb_grpc.SchemaRegistryServiceServicer):
             version=request.version if request.HasField("version") else None)
         return pb.RegisterSchemaResponse(schema=registered_to_proto(registered))
 
+    @_counted
     async def LookupSchema(self, request, context):
         found = await self._call(context, self._registry.lookup, request.subject, schema_from_proto(request.schema),
                                  request.normalize, request.include_deleted)
         return pb.LookupSchemaResponse(schema=registered_to_proto(found))
 
+    @_counted
     async def GetSchema(self, request, context):
         def get():
             schema = self._registry.schema_by_id(request.id)
@@ -180,6 +240,7 @@ class SchemaRegistryService(pb_grpc.SchemaRegistryServiceServicer):
         schema, text = await self._call(context, get)
         return pb.GetSchemaResponse(id=schema.id, schema=schema_to_proto(schema, text))
 
+    @_counted
     async def GetSchemaVersion(self, request, context):
         def get():
             found = self._registry.schema_by_subject(request.subject, request.version or LATEST,
@@ -189,23 +250,28 @@ class SchemaRegistryService(pb_grpc.SchemaRegistryServiceServicer):
         found, text = await self._call(context, get)
         return pb.GetSchemaVersionResponse(schema=registered_to_proto(found, text))
 
+    @_counted
     async def ListSubjects(self, request, context):
         subjects = await self._call(context, self._registry.subjects, request.prefix, request.include_deleted)
         return pb.ListSubjectsResponse(subjects=subjects)
 
+    @_counted
     async def ListVersions(self, request, context):
         versions = await self._call(context, self._registry.versions, request.subject, request.include_deleted)
         return pb.ListVersionsResponse(versions=versions)
 
+    @_counted
     async def ListSchemaVersions(self, request, context):
         usages = await self._call(context, self._registry.schema_usages, request.id, request.include_deleted)
         return pb.ListSchemaVersionsResponse(
             versions=[cpb.SubjectVersion(subject=subject, version=version) for subject, version in usages])
 
+    @_counted
     async def ListReferencedBy(self, request, context):
         ids = await self._call(context, self._registry.referenced_by, request.subject, request.version or LATEST)
         return pb.ListReferencedByResponse(ids=ids)
 
+    @_counted
     async def CheckCompatibility(self, request, context):
         level, reasons = await self._call(context, self._registry.check, request.subject,
                                           schema_from_proto(request.schema), request.version or None,
@@ -213,39 +279,47 @@ class SchemaRegistryService(pb_grpc.SchemaRegistryServiceServicer):
         return pb.CheckCompatibilityResponse(compatible=not reasons, level=level_to_proto(level),
                                              reasons=[reason_to_proto(reason) for reason in reasons])
 
+    @_counted
     async def GetCompatibility(self, request, context):
         level = await self._call(context, self._registry.get_level, request.subject or None,
                                  request.default_to_global)
         return pb.GetCompatibilityResponse(level=level_to_proto(level))
 
+    @_counted
     async def SetCompatibility(self, request, context):
         def set_level():
             return self._registry.set_level(level_from_proto(request.level), request.subject or None)
 
         return pb.SetCompatibilityResponse(level=level_to_proto(await self._call(context, set_level)))
 
+    @_counted
     async def DeleteCompatibility(self, request, context):
         level = await self._call(context, self._registry.delete_level, request.subject or None)
         return pb.DeleteCompatibilityResponse(level=level_to_proto(level))
 
+    @_counted
     async def GetMode(self, request, context):
         mode = await self._call(context, self._registry.get_mode, request.subject or None, request.default_to_global)
         return pb.GetModeResponse(mode=mode_to_proto(mode))
 
+    @_counted
     async def SetMode(self, request, context):
         def set_mode():
             return self._registry.set_mode(mode_from_proto(request.mode), request.subject or None, request.force)
 
         return pb.SetModeResponse(mode=mode_to_proto(await self._call(context, set_mode)))
 
+    @_counted
     async def DeleteMode(self, request, context):
         mode = await self._call(context, self._registry.delete_mode, request.subject or None)
         return pb.DeleteModeResponse(mode=mode_to_proto(mode))
 
+    @_counted
     async def DeleteSubject(self, request, context):
         versions = await self._call(context, self._registry.delete_subject, request.subject, request.permanent)
         return pb.DeleteSubjectResponse(versions=versions)
 
+    @_counted
     async def DeleteSchemaVersion(self, request, context):
         version = await self._call(context, self._registry.delete_version, request.subject,
                                    request.version or LATEST, request.permanent)

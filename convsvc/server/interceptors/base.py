@@ -1,17 +1,27 @@
-"""What the interceptors share: the per-call record, the context proxy, method policies, handler rewrapping.
+"""What the layers share: the per-call record, the context proxy, method policies, and the Stack that
+runs every layer of a call as one grpc interceptor.
 
-grpc.aio lets an interceptor return a different method handler for a call; each concern here returns
-the same handler with its behaviour wrapped. Most concerns are an async context manager around the
-handler's work (`Layer.around`): entered before the handler runs, where it may refuse the call, and
-left when the work ends. The record of the call (`Call`) is shared by every layer through a context
-variable, and every layer below the first sees a `CallContext` proxy that notes how the call ended.
+Each concern (request log, metrics, auth, rate limit, deadline, idempotency) is a `Layer` in a module of
+its own; convsvc/server/app.py lists them in order, outermost first, and hands the list to one `Stack`.
+grpc.aio awaits every interceptor's `intercept_service` on every call and each re-wrapped handler adds
+a coroutine (and, for a stream, a generator relay per message), so six interceptors cost several times
+one: the Stack is the only interceptor, and per method it builds one handler that runs the enabled
+layers' hooks in order, with no per-layer wrapping, closures or coroutine hops. Per method, each layer
+says once (`Layer.bind`) whether it takes part and with what (`Hooks`): auth and rate limits are off
+for public methods, metric children are looked up then; what can change per call (keys configured,
+rate limits, an idempotency-key header) costs one branch in the hook.
+
+The record of the call (`Call`) is shared by every hook through a context variable, and the handler and
+every hook see a `CallContext` proxy that notes how the call ended.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import dataclasses
+import functools
 import inspect
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -61,6 +71,7 @@ class Call:
     key: Any = None  # the caller's convsvc.server.keys.ApiKey, when it sent one
     deadline: float | None = None  # time.monotonic() by which the work must end (deadline layer)
     cancel: CancelToken | None = None  # set when the caller gives up (deadline layer)
+    expiry: Any = None  # what tells the client when the server's deadline passes (deadline layer)
     idempotency: str = ""  # what the idempotency-key did (see docs/operations.md)
     bytes_in: int = 0
     bytes_out: int = 0
@@ -71,6 +82,7 @@ class Call:
     status_trailers: tuple = ()  # what the handler passed to abort, without the sticky trailers
     handler_trailers: tuple = ()  # what the handler passed to set_trailing_metadata
     sticky: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # trailers of every outcome
+    runs: list | None = None  # layers' `run` hooks that take over this call's work (Hooks.run)
 
     @property
     def service(self) -> str:
@@ -99,30 +111,13 @@ class Call:
 _CALL: contextvars.ContextVar[Call | None] = contextvars.ContextVar("convsvc_call", default=None)
 
 
-def call_for(details: grpc.HandlerCallDetails, handler: grpc.RpcMethodHandler) -> Call:
-    """The record of the call being intercepted: made by the first layer, found by the others.
-
-    grpc.aio looks up the handler (running every interceptor) in the call's own task, then runs
-    the behaviour in that same task, so a context variable set here is the call's alone.
-    """
-    call = _CALL.get()
-    if call is None or call.method != details.method:
-        metadata: dict[str, str | bytes] = {}
-        for key, value in details.invocation_metadata or ():
-            metadata.setdefault(key, value)
-        call = Call(method=details.method, kind=KINDS[handler.request_streaming, handler.response_streaming],
-                    metadata=metadata)
-        _CALL.set(call)
-    return call
-
-
 def current_call() -> Call | None:
     """The call being served by this task (or worker thread started from it), if any."""
     return _CALL.get()
 
 
 class CallContext:
-    """The servicer context as every layer below the first sees it (delegating the rest).
+    """The servicer context as the handler and the layers see it (delegating the rest).
 
     It records how the call ended (code, details and trailers of an abort) in the Call, and keeps the
     sticky trailers (x-request-id, idempotent-replayed) in every outcome: grpc.aio sends the status at
@@ -135,12 +130,13 @@ class CallContext:
         self._context = context
         self.call = call
 
-    @classmethod
-    def of(cls, context: Any, call: Call) -> "CallContext":
-        return context if isinstance(context, CallContext) else cls(context, call)
-
     def __getattr__(self, name: str) -> Any:
         return getattr(self._context, name)
+
+    @property
+    def raw(self) -> grpc.aio.ServicerContext:
+        """gRPC's own context (for the layers: no delegation per attribute)."""
+        return self._context
 
     async def abort(self, code: grpc.StatusCode, details: str = "", trailing_metadata: tuple = ()) -> None:
         call = self.call
@@ -170,132 +166,241 @@ class CallContext:
         return server if client is None else min(client, server)
 
 
-Before = Callable[[Call, CallContext], Awaitable[None]]
-Around = Callable[[Call, CallContext], contextlib.AbstractAsyncContextManager]
+class Serialized:
+    """A response already serialized (stored, or replayed by a layer): the response serializer sends
+    its bytes as they are."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
 
 
-def around_each_call(handler: grpc.RpcMethodHandler, before: Before | None = None,
-                     around: Around | None = None) -> grpc.RpcMethodHandler:
-    """The handler with `before(call, context)` awaited ahead of its behaviour (it may refuse the call
-    by aborting) and, when given, its behaviour run inside `around(call, context)`; for a response
-    stream the manager stays entered until the stream ends. (Most layers need only `before`: an async
-    context manager costs several times a plain await, on every call.) The call is the one the task
-    serves, so one wrapped handler serves every call of its method."""
+class Hooks:
+    """What one layer does in the calls of one method (`Layer.bind`); every hook is optional.
 
-    def unary(behaviour):
-        async def wrapped(request, context):
+    - `start(call, context)`: before the handler, in the stack's order. Returns None to go on, or an
+      awaitable the stack awaits before going on: a refusal is `return context.abort_with_status(...)`
+      (it raises), a check that must wait (a remote store) is a coroutine of the layer's.
+    - `stopped(call, context, error)` (async): the work after this layer's start raised `error` (an
+      Exception or a cancellation); it may raise something else instead. Innermost layer first.
+    - `end(call)`: the work after this layer's start ended, however. Innermost layer first.
+    - `received(call, data)`, `sent(call, data)`: the bytes of each message in or out (every one
+      passes through exactly one of them, whatever the handler's style).
+    - `finish(call, code)`: the call is over (its status sent, or the client gone), however it ended;
+      in the stack's order.
+    - `run(call, context, request, proceed)` (async, unary responses only): takes over running the
+      work of a call whose `start` put it in `call.runs`; `await proceed(request, context)` runs the
+      rest (the handler, or the next layer's run).
+    """
+
+    __slots__ = ()
+    start: Callable[["Call", CallContext], Awaitable | None] | None = None
+    stopped: Callable[["Call", CallContext, BaseException], Awaitable[None]] | None = None
+    end: Callable[["Call"], None] | None = None
+    received: Callable[["Call", bytes], None] | None = None
+    sent: Callable[["Call", bytes], None] | None = None
+    finish: Callable[["Call", grpc.StatusCode], None] | None = None
+    run: Callable[..., Awaitable[Any]] | None = None
+
+
+class Layer:
+    """One concern of every call. `bind` says, once per method, what the layer does in its calls
+    (Hooks, often the layer itself) or None when it takes no part in them."""
+
+    def bind(self, method: str, handler: grpc.RpcMethodHandler) -> Hooks | None:
+        raise NotImplementedError
+
+
+def kind_of(handler: grpc.RpcMethodHandler) -> str:
+    return KINDS[bool(handler.request_streaming), bool(handler.response_streaming)]
+
+
+class _Plan:
+    """The layers' hooks for one method, in order, and the handler that runs them."""
+
+    __slots__ = ("source", "kind", "starts", "stops", "ends", "receives", "sends", "finishes", "handler")
+
+    def __init__(self, source: grpc.RpcMethodHandler, method: str, layers: list[Layer]) -> None:
+        self.source = source
+        self.kind = kind_of(source)
+        bound = [hooks for hooks in (layer.bind(method, source) for layer in layers) if hooks is not None]
+        starts, stops, ends = [], [], []
+        for hooks in bound:
+            if hooks.start is not None:
+                starts.append(hooks.start)
+            position = len(starts)  # the hooks below guard the work once this many starts are done
+            if hooks.stopped is not None:
+                stops.append((position, hooks.stopped))
+            if hooks.end is not None:
+                ends.append((position, hooks.end))
+        self.starts = tuple(starts)
+        self.stops = tuple(reversed(stops))  # innermost first
+        self.ends = tuple(reversed(ends))
+        self.receives = tuple(hooks.received for hooks in bound if hooks.received is not None)
+        self.sends = tuple(hooks.sent for hooks in bound if hooks.sent is not None)
+        self.finishes = tuple(hooks.finish for hooks in bound if hooks.finish is not None)
+        self.handler = self._handler(source)
+
+    def _handler(self, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        changes: dict[str, Any] = {"request_deserializer": self._deserializer(handler.request_deserializer),
+                                   "response_serializer": self._serializer(handler.response_serializer)}
+        for name in ("unary_unary", "stream_unary", "unary_stream", "stream_stream"):
+            behaviour = getattr(handler, name)
+            if behaviour is not None:
+                streams = name.endswith("stream") and inspect.isasyncgenfunction(behaviour)
+                changes[name] = self._streaming(behaviour) if streams else self._unary(behaviour)
+        return handler._replace(**changes)
+
+    def _deserializer(self, deserialize: Callable | None) -> Callable:
+        receives = self.receives
+
+        def deserializer(data: bytes):
             call = _CALL.get()
-            context = CallContext.of(context, call)
+            for received in receives:
+                received(call, data)
+            return deserialize(data) if deserialize is not None else data
+        return deserializer
+
+    def _serializer(self, serialize: Callable | None) -> Callable:
+        sends = self.sends
+
+        def serializer(message) -> bytes:
+            if type(message) is Serialized:
+                data = message.data
+            else:
+                data = serialize(message) if serialize is not None else message
+            call = _CALL.get()
+            for sent in sends:
+                sent(call, data)
+            return data
+        return serializer
+
+    def _unary(self, behaviour: Callable) -> Callable:
+        """Unary responses (and the context.write style of response streams, e.g. health Watch)."""
+        starts, stops, ends, finishes = self.starts, self.stops, self.ends, self.finishes
+
+        async def handle(request, context):
+            call = _CALL.get()
+            proxy = CallContext(context, call)
+            # One done callback, not code after the handler: it runs however the call ends, a stream
+            # the client cancelled midway included.
+            context.add_done_callback(functools.partial(_finished, finishes, call))
+            begun = 0
             try:
-                if before is not None:
-                    await before(call, context)
-                if around is None:
-                    return await behaviour(request, context)
-                async with around(call, context):
-                    return await behaviour(request, context)
-            except Exception as error:
-                _note_failure(call, context, error)
+                for start in starts:
+                    pending = start(call, proxy)
+                    if pending is not None:
+                        await pending
+                    begun += 1
+                if call.runs is None:
+                    return await behaviour(request, proxy)
+                return await _chain(call, behaviour)(request, proxy)
+            except (asyncio.CancelledError, Exception) as error:
+                await _stopped(stops, begun, call, proxy, error)
                 raise
-        return wrapped
+            finally:
+                for position, end in ends:
+                    if position <= begun:
+                        end(call)
+        return handle
 
-    def streaming(behaviour):
-        if not inspect.isasyncgenfunction(behaviour):  # the context.write style (health Watch)
-            return unary(behaviour)
+    def _streaming(self, behaviour: Callable) -> Callable:
+        """Response streams written by an async generator: the hooks around the whole stream."""
+        starts, stops, ends, finishes = self.starts, self.stops, self.ends, self.finishes
 
-        async def wrapped(request, context):
+        async def handle(request, context):
             call = _CALL.get()
-            context = CallContext.of(context, call)
+            proxy = CallContext(context, call)
+            context.add_done_callback(functools.partial(_finished, finishes, call))
+            begun = 0
             try:
-                if before is not None:
-                    await before(call, context)
-                async with contextlib.AsyncExitStack() as stack:
-                    if around is not None:
-                        await stack.enter_async_context(around(call, context))
-                    responses = await stack.enter_async_context(contextlib.aclosing(behaviour(request, context)))
+                for start in starts:
+                    pending = start(call, proxy)
+                    if pending is not None:
+                        await pending
+                    begun += 1
+                async with contextlib.aclosing(behaviour(request, proxy)) as responses:
                     async for response in responses:
                         yield response
-            except Exception as error:
-                _note_failure(call, context, error)
+            except (asyncio.CancelledError, Exception) as error:
+                await _stopped(stops, begun, call, proxy, error)
                 raise
-        return wrapped
-
-    return replace_behaviour(handler, unary, streaming)
-
-
-def replace_behaviour(handler: grpc.RpcMethodHandler, unary: Callable, streaming: Callable,
-                      **changes: Any) -> grpc.RpcMethodHandler:
-    """A copy of the handler whose behaviour function is unary(b) or streaming(b) by response kind."""
-    for name in ("unary_unary", "stream_unary"):
-        behaviour = getattr(handler, name)
-        if behaviour is not None:
-            changes[name] = unary(behaviour)
-    for name in ("unary_stream", "stream_stream"):
-        behaviour = getattr(handler, name)
-        if behaviour is not None:
-            changes[name] = streaming(behaviour)
-    return handler._replace(**changes)
+            finally:
+                for position, end in ends:
+                    if position <= begun:
+                        end(call)
+        return handle
 
 
-def count_messages(handler: grpc.RpcMethodHandler, received: Callable[[Call, bytes], None],
-                   sent: Callable[[Call, bytes], None]) -> grpc.RpcMethodHandler:
-    """A copy of the handler that shows each message's bytes as they are deserialized or serialized:
-    every message in or out passes through exactly one of them, whatever the handler's style."""
-    deserialize, serialize = handler.request_deserializer, handler.response_serializer
+def _chain(call: Call, behaviour: Callable) -> Callable:
+    """The handler behind the `run` hooks this call's layers asked for, outermost first."""
+    work = behaviour
+    for run in reversed(call.runs):
+        work = functools.partial(_run, run, call, work)
+    return work
 
-    def counting_deserializer(data: bytes):
-        received(_CALL.get(), data)
-        return deserialize(data) if deserialize is not None else data
 
-    def counting_serializer(message) -> bytes:
-        data = serialize(message) if serialize is not None else message
-        sent(_CALL.get(), data)
-        return data
+async def _run(run: Callable, call: Call, proceed: Callable, request, context):
+    return await run(call, context, request, proceed)
 
-    return handler._replace(request_deserializer=counting_deserializer, response_serializer=counting_serializer)
+
+async def _stopped(stops: tuple, begun: int, call: Call, context: CallContext, error: BaseException) -> None:
+    """The `stopped` hooks of the layers whose start was done (innermost first), then UNKNOWN noted
+    for an unexpected exception; raises whatever a hook raises instead of `error`."""
+    try:
+        for position, stopped in stops:
+            if position <= begun:
+                await stopped(call, context, error)
+    except Exception as replaced:
+        _note_failure(call, context, replaced)
+        raise
+    if isinstance(error, Exception):
+        _note_failure(call, context, error)
+
+
+def _finished(finishes: tuple, call: Call, context: grpc.aio.ServicerContext) -> None:
+    code = call.outcome(context)
+    for finish in finishes:
+        finish(call, code)
 
 
 def _note_failure(call: Call, context: CallContext, error: Exception) -> None:
     """Record UNKNOWN when the handler raised something other than an abort (CallContext.abort noted
     the code of those first; cancellations are not Exceptions)."""
-    if call.code is None and context.code() is None:
+    if call.code is None and context.raw.code() is None:
         call.code = grpc.StatusCode.UNKNOWN
         call.details = f"{type(error).__name__}: {error}"
 
 
-_WRAPPED_LIMIT = 4096  # handlers are one object per method; a bound in case a generic handler makes new ones
+_PLANS_LIMIT = 4096  # handlers are one object per method; a bound in case a generic handler makes new ones
 
 
-class Layer(grpc.aio.ServerInterceptor):
-    """An interceptor whose concern runs with each call: subclasses define `before` (checks and
-    bookkeeping ahead of the handler; it may abort), or `around` when the concern must surround the
-    handler's work (an async context manager), and may narrow `applies` or `wrap`.
+class Stack(grpc.aio.ServerInterceptor):
+    """The one interceptor: the layers, outermost first, run as one per call (see the module's docstring).
 
-    The wrapped handler of a method is built once and kept: the per-call state is the Call."""
+    The plan of a method (its layers' hooks and the handler running them) is built on its first call
+    and kept; the per-call state is the Call."""
 
-    before: Before | None = None
-    around: Around | None = None
-
-    def __init__(self) -> None:
-        self._wrapped: dict[grpc.RpcMethodHandler, grpc.RpcMethodHandler] = {}
+    def __init__(self, layers: list[Layer]) -> None:
+        self.layers = list(layers)
+        self._plans: dict[str, _Plan] = {}
 
     async def intercept_service(self, continuation, details: grpc.HandlerCallDetails):
         handler = await continuation(details)
         if handler is None:
             return None
-        if not self.applies(call_for(details, handler)):
-            return handler
-        wrapped = self._wrapped.get(handler)
-        if wrapped is None:
-            wrapped = self.wrap(handler)
-            if len(self._wrapped) < _WRAPPED_LIMIT:
-                self._wrapped[handler] = wrapped
-        return wrapped
-
-    def applies(self, call: Call) -> bool:
-        return True
-
-    def wrap(self, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
-        return around_each_call(handler, self.before, self.around)
+        method = details.method
+        plan = self._plans.get(method)
+        if plan is None or plan.source is not handler:
+            plan = _Plan(handler, method, self.layers)
+            if len(self._plans) < _PLANS_LIMIT:
+                self._plans[method] = plan
+        metadata = details.invocation_metadata
+        # grpc.aio looks up the handler (running this) in the call's own task, then runs the handler in
+        # that same task, so a context variable set here is the call's alone.
+        _CALL.set(Call(method, plan.kind, dict(reversed(metadata)) if metadata else {}))  # first value per key
+        return plan.handler
 
 
 def metadata_text(call: Call, key: str) -> str | None:

@@ -10,15 +10,17 @@ loop cannot interrupt the thread. When the server's own deadline passes, the cli
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import grpc
 
 from convsvc.model import Cancelled, CancelToken
 from convsvc.server.config import DeadlineConfig
-from convsvc.server.interceptors.base import Call, CallContext, Layer, MethodPolicies, current_call
+from convsvc.server.interceptors.base import Call, CallContext, Hooks, Layer, MethodPolicies, current_call
+
+
+_SAME_SECONDS = 0.001  # a server deadline this close to the client's is the client's (float rounding)
 
 
 def cancel_token() -> CancelToken | None:
@@ -29,15 +31,19 @@ def cancel_token() -> CancelToken | None:
 
 class Deadline(Layer):
     def __init__(self, settings: Callable[[], DeadlineConfig], policies: MethodPolicies) -> None:
-        super().__init__()
         self._settings = settings
         self._policies = policies
+        self._long_lived = _Budget(self, long_lived=True)
+        self._bounded = _Budget(self, long_lived=False)
 
-    def budget(self, call: Call, client_seconds: float | None) -> float | None:
+    def bind(self, method: str, handler: grpc.RpcMethodHandler) -> Hooks:
+        return self._long_lived if self._policies(method).long_lived else self._bounded
+
+    def budget(self, call: Call, client_seconds: float | None, long_lived: bool = False) -> float | None:
         """Seconds the call may still run: the client's deadline, or else the default, clamped to the
         maximum; the server's own clock started when the call arrived (receiving it counts, as it does
         for the client). Long-lived streams (health Watch, reflection) keep the client's deadline, or none."""
-        if self._policies(call.method).long_lived:
+        if long_lived:
             return client_seconds
         settings = self._settings()
         if call.kind == "unary":
@@ -48,28 +54,49 @@ class Deadline(Layer):
         server = max(0.0, min(default if client_seconds is None else elapsed + client_seconds, maximum) - elapsed)
         return server if client_seconds is None else min(client_seconds, server)
 
-    @contextlib.asynccontextmanager
-    async def around(self, call: Call, context: CallContext):
-        budget = self.budget(call, context.time_remaining())
+
+class _Budget(Hooks):
+    """The layer's hooks around the work of one call: the budget and token at the start, the client
+    told when the server's deadline passes, the token cancelled when the work ends."""
+
+    __slots__ = ("_layer", "_long_lived")
+
+    def __init__(self, layer: Deadline, long_lived: bool) -> None:
+        self._layer = layer
+        self._long_lived = long_lived
+
+    def start(self, call: Call, context: CallContext) -> Awaitable | None:
+        client = context.raw.time_remaining()
+        budget = self._layer.budget(call, client, self._long_lived)
         call.deadline = None if budget is None else time.monotonic() + budget
         call.cancel = CancelToken(call.deadline)
         if budget is not None and budget <= 0:  # spent before the handler could start (e.g. receiving)
             call.cancel.cancel("deadline")
-            await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded before the work began")
-        expiry = _Expiry(context, call.cancel, budget) if budget is not None else None
-        try:
-            yield
-        except (asyncio.CancelledError, Cancelled) as stop:
-            if expiry is None or not expiry.start_if_due():
-                call.cancel.cancel("cancelled")
-                raise  # the client cancelled (or its own deadline passed: it already knows)
-            if isinstance(stop, asyncio.CancelledError):
-                asyncio.current_task().uncancel()  # our own cancellation, answered below
-            await expiry.answered()  # raises the abort: the client has DEADLINE_EXCEEDED
-        finally:
-            call.cancel.cancel("ended")  # nothing started for this call may go on past it
-            if expiry is not None:
-                expiry.close()
+            return context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded before the work began")
+        if budget is not None and (client is None or budget < client - _SAME_SECONDS):
+            # The server's deadline ends the call first: a timer tells the client. When the client's own
+            # deadline is the one, gRPC cancels the call then (the client has DEADLINE_EXCEEDED already).
+            call.expiry = _Expiry(context, call.cancel, budget)
+        return None
+
+    @staticmethod
+    async def stopped(call: Call, context: CallContext, error: BaseException) -> None:
+        if not isinstance(error, (asyncio.CancelledError, Cancelled)):
+            return
+        expiry = call.expiry
+        if expiry is None or not expiry.start_if_due():
+            call.cancel.cancel("cancelled")
+            return  # re-raised: the client cancelled (or its own deadline passed: it already knows)
+        if isinstance(error, asyncio.CancelledError):
+            asyncio.current_task().uncancel()  # our own cancellation, answered below
+        await expiry.answered()  # raises the abort: the client has DEADLINE_EXCEEDED
+
+    @staticmethod
+    def end(call: Call) -> None:
+        call.cancel.cancel("ended")  # nothing started for this call may go on past it
+        if call.expiry is not None:
+            call.expiry.close()
+            call.expiry = None  # it holds the call's task, whose frames hold the call: no cycle left for the GC
 
 
 class _Expiry:

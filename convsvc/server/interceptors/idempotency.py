@@ -20,7 +20,7 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import grpc
 from google.rpc import error_details_pb2
@@ -30,7 +30,7 @@ from convsvc.server.config import IdempotencyConfig
 from convsvc.server.idempotency import GuardedStore, StoreUnavailable
 from convsvc.server.idempotency.outcome import Outcome
 from convsvc.server.interceptors.base import (
-    Call, CallContext, Layer, MethodPolicies, around_each_call, current_call, metadata_text,
+    Call, CallContext, Hooks, Layer, MethodPolicies, Serialized, metadata_text,
 )
 from convsvc.server.keys import ANONYMOUS
 from convsvc.server.status import refusal, retry_info
@@ -53,47 +53,21 @@ _STORED_CODES = {
 _CODE_OF = {code.value[0]: code for code in grpc.StatusCode}
 
 
-class _Stored:
-    """A response already serialized (stored, or replayed): the serializer passes its bytes through."""
-
-    __slots__ = ("data",)
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-
 class Idempotency(Layer):
+    """Public methods take no part; a call without the header costs one branch."""
+
     def __init__(self, store: GuardedStore, settings: Callable[[], IdempotencyConfig],
                  policies: MethodPolicies) -> None:
-        super().__init__()
         self._store = store
         self._settings = settings
         self._policies = policies
 
-    def applies(self, call: Call) -> bool:
-        return HEADER in call.metadata and self._policies(call.method).scope is not None
-
-    def wrap(self, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+    def bind(self, method: str, handler: grpc.RpcMethodHandler) -> Hooks | None:
+        if self._policies(method).scope is None:
+            return None
         if handler.request_streaming or handler.response_streaming:
-            return around_each_call(handler, before=_refuse_streaming)
-        deserialize, serialize, behaviour = (handler.request_deserializer, handler.response_serializer,
-                                             handler.unary_unary)
-
-        def keeping_bytes(data: bytes):  # for the fingerprint, without serializing the request again
-            current_call().request_bytes = data
-            return deserialize(data)
-
-        def serializing(message) -> bytes:
-            return message.data if isinstance(message, _Stored) else serialize(message)
-
-        async def idempotent(request, context):
-            call = current_call()
-            context = CallContext.of(context, call)
-            return await self._handle(call, context, metadata_text(call, HEADER) or "", serialize,
-                                      lambda: behaviour(request, context))
-
-        return handler._replace(unary_unary=idempotent, request_deserializer=keeping_bytes,
-                                response_serializer=serializing)
+            return _StreamKeys()
+        return _UnaryKeys(self, handler.response_serializer)
 
     async def _handle(self, call: Call, context: CallContext, key: str, serialize, run):
         if not _KEY.fullmatch(key):
@@ -155,10 +129,10 @@ class Idempotency(Layer):
                 with contextlib.suppress(StoreUnavailable):
                     await self._store.release(record, lease)
             raise
-        data = serialize(response)
+        data = response.data if type(response) is Serialized else serialize(response)
         await self._keep(call, record, lease, Outcome(0, "", _without_sticky(call.handler_trailers), data),
                          ttl_seconds)
-        return _Stored(data)
+        return Serialized(data)
 
     async def _keep(self, call: Call, record: str, lease: str, outcome: Outcome, ttl_seconds: float) -> None:
         """Store the outcome before the answer leaves; if that fails the answer still goes out."""
@@ -170,11 +144,43 @@ class Idempotency(Layer):
         _result(call, "stored" if kept else "released")
 
 
-async def _refuse_streaming(call: Call, context: CallContext) -> None:
-    _result(call, "unsupported")
-    await context.abort_with_status(refusal(
-        grpc.StatusCode.INVALID_ARGUMENT, "IDEMPOTENCY_KEY_UNSUPPORTED",
-        "idempotency-key applies to unary calls only; a stream cannot be replayed"))
+class _UnaryKeys(Hooks):
+    """A unary method: with the header, the layer runs the call's work (replay, or run and store)."""
+
+    __slots__ = ("_layer", "_serialize")
+
+    def __init__(self, layer: Idempotency, serialize: Callable | None) -> None:
+        self._layer = layer
+        self._serialize = serialize if serialize is not None else (lambda message: message)
+
+    def start(self, call: Call, context: CallContext) -> None:
+        if HEADER in call.metadata:
+            if call.runs is None:
+                call.runs = [self.run]
+            else:
+                call.runs.append(self.run)
+
+    @staticmethod
+    def received(call: Call, data: bytes) -> None:
+        if HEADER in call.metadata:  # for the fingerprint, without serializing the request again
+            call.request_bytes = data
+
+    async def run(self, call: Call, context: CallContext, request, proceed):
+        return await self._layer._handle(call, context, metadata_text(call, HEADER) or "", self._serialize,
+                                         lambda: proceed(request, context))
+
+
+class _StreamKeys(Hooks):
+    __slots__ = ()
+
+    @staticmethod
+    def start(call: Call, context: CallContext) -> Awaitable | None:
+        if HEADER not in call.metadata:
+            return None
+        _result(call, "unsupported")
+        return context.abort_with_status(refusal(
+            grpc.StatusCode.INVALID_ARGUMENT, "IDEMPOTENCY_KEY_UNSUPPORTED",
+            "idempotency-key applies to unary calls only; a stream cannot be replayed"))
 
 
 async def _replay(outcome: Outcome, context: CallContext):
@@ -182,7 +188,7 @@ async def _replay(outcome: Outcome, context: CallContext):
     if outcome.code == 0:
         if outcome.trailers:
             context.set_trailing_metadata(outcome.trailers)
-        return _Stored(outcome.response)
+        return Serialized(outcome.response)
     await context.abort(_CODE_OF[outcome.code], outcome.details, outcome.trailers)
 
 

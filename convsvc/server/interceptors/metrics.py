@@ -2,46 +2,43 @@
 
 from __future__ import annotations
 
-import functools
-
 import grpc
 
 from convsvc.server import metrics
-from convsvc.server.interceptors.base import Call, CallContext, Layer, count_messages
-
-
-@functools.cache
-def _series(kind: str, service: str, method: str):
-    """One method's children of the labelled metrics, looked up once (labels() costs a lock and a hash)."""
-    labels = (kind, service, method)
-    return (metrics.STARTED.labels(*labels), metrics.MSG_RECEIVED.labels(*labels),
-            metrics.MSG_SENT.labels(*labels), metrics.HANDLING_SECONDS.labels(*labels))
-
-
-@functools.cache
-def _handled(kind: str, service: str, method: str, code: str):
-    return metrics.HANDLED.labels(kind, service, method, code)
-
-
-def _received(call: Call, _: bytes) -> None:
-    _series(call.kind, call.service, call.name)[1].inc()
-
-
-def _sent(call: Call, _: bytes) -> None:
-    _series(call.kind, call.service, call.name)[2].inc()
+from convsvc.server.interceptors.base import Call, CallContext, Hooks, Layer, kind_of
 
 
 class Metrics(Layer):
-    def wrap(self, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
-        return super().wrap(count_messages(handler, _received, _sent))
+    def bind(self, method: str, handler: grpc.RpcMethodHandler) -> Hooks:
+        service = method.rsplit("/", 2)[-2] if method.count("/") >= 2 else ""
+        return _MethodSeries(kind_of(handler), service, method.rsplit("/", 1)[-1])
 
-    async def before(self, call: Call, context: CallContext) -> None:
-        started, _, _, seconds = _series(call.kind, call.service, call.name)
-        started.inc()
 
-        def handled(_) -> None:
-            code = metrics.grpc_code_label(call.outcome(context))
-            _handled(call.kind, call.service, call.name, code).inc()
-            seconds.observe(call.seconds())
+class _MethodSeries(Hooks):
+    """One method's children of the labelled metrics, looked up once (labels() costs a lock and a hash)."""
 
-        context.add_done_callback(handled)  # runs however the call ends, streams cancelled midway included
+    __slots__ = ("_labels", "_started", "_received", "_sent", "_seconds", "_handled")
+
+    def __init__(self, kind: str, service: str, name: str) -> None:
+        self._labels = (kind, service, name)
+        self._started = metrics.STARTED.labels(*self._labels)
+        self._received = metrics.MSG_RECEIVED.labels(*self._labels)
+        self._sent = metrics.MSG_SENT.labels(*self._labels)
+        self._seconds = metrics.HANDLING_SECONDS.labels(*self._labels)
+        self._handled: dict[grpc.StatusCode, object] = {}
+
+    def start(self, call: Call, context: CallContext) -> None:
+        self._started.inc()
+
+    def received(self, call: Call, data: bytes) -> None:
+        self._received.inc()
+
+    def sent(self, call: Call, data: bytes) -> None:
+        self._sent.inc()
+
+    def finish(self, call: Call, code: grpc.StatusCode) -> None:
+        handled = self._handled.get(code)
+        if handled is None:
+            handled = self._handled[code] = metrics.HANDLED.labels(*self._labels, metrics.grpc_code_label(code))
+        handled.inc()
+        self._seconds.observe(call.seconds())

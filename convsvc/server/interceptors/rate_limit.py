@@ -10,13 +10,13 @@ from __future__ import annotations
 import collections
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import grpc
 from google.rpc import error_details_pb2
 
 from convsvc.server.config import RateLimitConfig
-from convsvc.server.interceptors.base import Call, CallContext, Layer, MethodPolicies
+from convsvc.server.interceptors.base import Call, CallContext, Hooks, Layer, MethodPolicies
 from convsvc.server.status import refusal, retry_info
 
 MAX_BUCKETS = 100_000  # forget the least recently used beyond this (anonymous peers are unbounded)
@@ -52,31 +52,35 @@ class TokenBuckets:
         return (1 - bucket.tokens) / per_second
 
 
-class RateLimit(Layer):
+class RateLimit(Layer, Hooks):
+    """Public methods take no part; a caller without a limit (0, the default) costs one branch."""
+
     def __init__(self, settings: Callable[[], RateLimitConfig], policies: MethodPolicies) -> None:
-        super().__init__()
         self._settings = settings
         self._policies = policies
         self._buckets = TokenBuckets()
 
-    def applies(self, call: Call) -> bool:
-        return self._policies(call.method).scope is not None
+    def bind(self, method: str, handler: grpc.RpcMethodHandler) -> Hooks | None:
+        return None if self._policies(method).scope is None else self
 
-    async def before(self, call: Call, context: CallContext) -> None:
-        subject, per_second, burst = self._limit_of(call, call.peer or context.peer())
+    def start(self, call: Call, context: CallContext) -> Awaitable | None:
+        settings = self._settings()
+        if call.key is None and not settings.anonymous_requests_per_second:
+            return None  # the common case, checked before building any bucket subject
+        subject, per_second, burst = self._limit_of(call, call.peer or context.raw.peer(), settings)
         if per_second > 0:
             wait = self._buckets.take(subject, per_second, burst)
             if wait:
                 message = f"rate limit of {per_second:g} requests/s (burst {burst}) exceeded for {subject}"
                 quota = error_details_pb2.QuotaFailure(violations=[
                     error_details_pb2.QuotaFailure.Violation(subject=subject, description=message)])
-                await context.abort_with_status(refusal(
+                return context.abort_with_status(refusal(
                     grpc.StatusCode.RESOURCE_EXHAUSTED, "RATE_LIMITED", message, retry_info(wait), quota,
                     requests_per_second=f"{per_second:g}", burst=str(burst)))
+        return None
 
-    def _limit_of(self, call: Call, peer: str) -> tuple[str, float, int]:
+    def _limit_of(self, call: Call, peer: str, settings: RateLimitConfig) -> tuple[str, float, int]:
         """(bucket subject, tokens per second, bucket size) for the caller."""
-        settings = self._settings()
         if call.key is not None:
             per_second = (call.key.requests_per_second if call.key.requests_per_second is not None
                           else settings.requests_per_second)

@@ -1,4 +1,8 @@
-"""The REST routes: one handler per Confluent endpoint, each a thin adapter onto Registry."""
+"""The REST routes: one handler per Confluent endpoint, each a thin adapter onto Registry.
+
+Every route that operates on the registry names its operation (ROUTES), counted with its outcome in
+convsvc_registry_operations_total under the same op names as the gRPC API's (registry_service.OPERATIONS).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,9 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from convsvc.server import metrics
 from convsvc.server.keys import REGISTRY_READ, REGISTRY_WRITE, KeyTable, PermissionDenied, Unauthenticated, presented_key
+from convsvc.server.registry_service import OK, outcome_of
 
 from convsvc.registry import (
     Level, Reference, Registry, RegistryError, SchemaInput, SchemaType, StoredSchema, errors, parse_level,
@@ -280,38 +286,61 @@ async def contexts(request: web.Request) -> web.Response:
     return _json(["."])  # one (default) context: schema contexts are not supported
 
 
-ROUTES = (  # (method, path, handler): the whole API in one table
-    ("GET", "/", root),
-    ("GET", "/contexts", contexts),
-    ("GET", "/schemas/types", schema_types),
-    ("GET", "/schemas/ids/{id}", schema_by_id),
-    ("GET", "/schemas/ids/{id}/schema", schema_text_by_id),
-    ("GET", "/schemas/ids/{id}/subjects", subjects_of_id),
-    ("GET", "/schemas/ids/{id}/versions", versions_of_id),
-    ("GET", "/subjects", list_subjects),
-    ("POST", "/subjects/{subject}", lookup),
-    ("DELETE", "/subjects/{subject}", delete_subject),
-    ("GET", "/subjects/{subject}/versions", list_versions),
-    ("POST", "/subjects/{subject}/versions", register),
-    ("GET", "/subjects/{subject}/versions/{version}", get_version),
-    ("DELETE", "/subjects/{subject}/versions/{version}", delete_version),
-    ("GET", "/subjects/{subject}/versions/{version}/schema", get_version_text),
-    ("GET", "/subjects/{subject}/versions/{version}/referencedby", referenced_by),
-    ("POST", "/compatibility/subjects/{subject}/versions", compatibility),
-    ("POST", "/compatibility/subjects/{subject}/versions/{version}", compatibility),
-    ("GET", "/config", get_config),
-    ("PUT", "/config", put_config),
-    ("DELETE", "/config", delete_config),
-    ("GET", "/config/{subject}", get_config),
-    ("PUT", "/config/{subject}", put_config),
-    ("DELETE", "/config/{subject}", delete_config),
-    ("GET", "/mode", get_mode),
-    ("PUT", "/mode", put_mode),
-    ("DELETE", "/mode", delete_mode),
-    ("GET", "/mode/{subject}", get_mode),
-    ("PUT", "/mode/{subject}", put_mode),
-    ("DELETE", "/mode/{subject}", delete_mode),
+ROUTES = (  # (method, path, handler, operation counted or None): the whole API in one table
+    ("GET", "/", root, None),
+    ("GET", "/contexts", contexts, None),
+    ("GET", "/schemas/types", schema_types, None),
+    ("GET", "/schemas/ids/{id}", schema_by_id, "get_schema"),
+    ("GET", "/schemas/ids/{id}/schema", schema_text_by_id, "get_schema"),
+    ("GET", "/schemas/ids/{id}/subjects", subjects_of_id, "list_schema_versions"),
+    ("GET", "/schemas/ids/{id}/versions", versions_of_id, "list_schema_versions"),
+    ("GET", "/subjects", list_subjects, "list_subjects"),
+    ("POST", "/subjects/{subject}", lookup, "lookup"),
+    ("DELETE", "/subjects/{subject}", delete_subject, "delete_subject"),
+    ("GET", "/subjects/{subject}/versions", list_versions, "list_versions"),
+    ("POST", "/subjects/{subject}/versions", register, "register"),
+    ("GET", "/subjects/{subject}/versions/{version}", get_version, "get_version"),
+    ("DELETE", "/subjects/{subject}/versions/{version}", delete_version, "delete_version"),
+    ("GET", "/subjects/{subject}/versions/{version}/schema", get_version_text, "get_version"),
+    ("GET", "/subjects/{subject}/versions/{version}/referencedby", referenced_by, "referenced_by"),
+    ("POST", "/compatibility/subjects/{subject}/versions", compatibility, "check_compatibility"),
+    ("POST", "/compatibility/subjects/{subject}/versions/{version}", compatibility, "check_compatibility"),
+    ("GET", "/config", get_config, "get_compatibility"),
+    ("PUT", "/config", put_config, "set_compatibility"),
+    ("DELETE", "/config", delete_config, "delete_compatibility"),
+    ("GET", "/config/{subject}", get_config, "get_compatibility"),
+    ("PUT", "/config/{subject}", put_config, "set_compatibility"),
+    ("DELETE", "/config/{subject}", delete_config, "delete_compatibility"),
+    ("GET", "/mode", get_mode, "get_mode"),
+    ("PUT", "/mode", put_mode, "set_mode"),
+    ("DELETE", "/mode", delete_mode, "delete_mode"),
+    ("GET", "/mode/{subject}", get_mode, "get_mode"),
+    ("PUT", "/mode/{subject}", put_mode, "set_mode"),
+    ("DELETE", "/mode/{subject}", delete_mode, "delete_mode"),
 )
+_OPERATION = web.AppKey("operations", dict)  # route -> op, for _count
+
+
+@web.middleware
+async def _count(request: web.Request, handler):
+    """convsvc_registry_operations_total for the route's operation: ok, or the outcome of the error
+    (before _errors turns it into Confluent's body), whatever step of the handler raised it."""
+    op = request.app[_OPERATION].get(request.match_info.route)
+    if op is None:
+        return await handler(request)
+    try:
+        response = await handler(request)
+    except web.HTTPException as error:  # aiohttp's own refusals (a body over client_max_size...)
+        metrics.record_registry_operation(op, _HTTP_OUTCOMES.get(error.status, "UNKNOWN"))
+        raise
+    except BaseException as error:
+        metrics.record_registry_operation(op, outcome_of(error))
+        raise
+    metrics.record_registry_operation(op, OK)
+    return response
+
+
+_HTTP_OUTCOMES = {400: "INVALID_ARGUMENT", 413: "RESOURCE_EXHAUSTED"}  # as gRPC would answer the same request
 
 
 _READ_POSTS = ("/subjects/{subject}", "/compatibility/")  # lookups and dry-run checks change nothing
@@ -346,11 +375,14 @@ def _auth_middleware(keys: Callable[[], KeyTable]):
 
 
 def build_app(registry: Registry, keys: Callable[[], KeyTable] | None = None) -> web.Application:
-    middlewares = [_errors] if keys is None else [_auth_middleware(keys), _errors]
+    middlewares = [_errors, _count] if keys is None else [_auth_middleware(keys), _errors, _count]
     app = web.Application(middlewares=middlewares, client_max_size=16 * 1024 * 1024)
     app[_REGISTRY] = registry
-    for method, path, handler in ROUTES:
-        app.router.add_route(method, path, handler)
+    app[_OPERATION] = {}
+    for method, path, handler, op in ROUTES:
+        route = app.router.add_route(method, path, handler)
+        if op is not None:
+            app[_OPERATION][route] = op
     return app
 
 
