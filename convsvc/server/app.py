@@ -19,6 +19,7 @@ from grpc_reflection.v1alpha import reflection
 
 from convsvc.engine import Engine
 from convsvc.formats import FORMATS
+from convsvc.server.rate_buckets import MemoryBuckets, RedisBuckets
 from convsvc.registry import Registry
 from convsvc.registry.resolver import RegistrySchemas
 from convsvc.server import logs
@@ -94,10 +95,18 @@ def layers(config: Config, live: Live, policies: MethodPolicies, store: GuardedS
         RequestLog(config.send_limit),  # x-request-id in and out; its log line covers every layer below
         Metrics(),  # grpc_server_*: every call counts, refusals by the layers below included
         Auth(lambda: live.keys, policies),  # the principal, and its scope for the method
-        RateLimit(lambda: live.config.rate_limit, policies),  # per principal, so after auth
+        RateLimit(lambda: live.config.rate_limit, policies, rate_buckets(config)),  # per principal: after auth
         Deadline(lambda: live.config.deadlines, policies),  # default and maximum; stops the work below
         Idempotency(store, lambda: live.config.idempotency, policies),  # replaces the handler on a repeat
     ]
+
+
+def rate_buckets(config: Config) -> MemoryBuckets | RedisBuckets:
+    """Where rate-limit buckets live (chosen at start; a reload changes limits, not the store)."""
+    settings = config.rate_limit
+    if settings.store == "redis":
+        return RedisBuckets(settings.redis_url, prefix=settings.redis_prefix)
+    return MemoryBuckets()
 
 
 @dataclasses.dataclass(slots=True)

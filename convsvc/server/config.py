@@ -69,12 +69,19 @@ class RateLimitConfig:
     burst: int = 0  # bucket size; 0 = max(1, requests_per_second)
     anonymous_requests_per_second: float = 0.0  # per peer address when the server has no keys
     anonymous_burst: int = 0
+    # Where the buckets live: "memory" (this process: with N worker processes or replicas a key gets N
+    # times its limit) or "redis" (shared by every process and replica; convsvc/server/rate_buckets.py).
+    store: str = "memory"
+    redis_url: str = ""
+    redis_prefix: str = "convsvc:ratelimit:"
 
     def __post_init__(self) -> None:
         for name in ("requests_per_second", "anonymous_requests_per_second"):
             _check(math.isfinite(getattr(self, name)) and getattr(self, name) >= 0, f"{name} must be >= 0")
         for name in ("burst", "anonymous_burst"):
             _check(getattr(self, name) >= 0, f"{name} must be >= 0")
+        _check(self.store in ("memory", "redis"), "store must be memory or redis")
+        _check(self.store != "redis" or bool(self.redis_url), "store = redis needs redis_url")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

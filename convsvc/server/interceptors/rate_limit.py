@@ -1,15 +1,13 @@
 """Token-bucket rate limits per API key, or per peer address for anonymous callers.
 
 A refused call gets RESOURCE_EXHAUSTED with RetryInfo (when the next token arrives) and QuotaFailure
-(whose bucket). Buckets live in this process: with several processes each has its own, so the
-effective limit is the configured one times the number of processes.
+(whose bucket). Buckets live in this process (`[rate_limit] store = "memory"`: with several processes
+each has its own, so the effective limit is the configured one times the number of processes) or in
+Redis (`store = "redis"`: one bucket per caller for every process and replica; convsvc/server/rate_buckets.py).
 """
 
 from __future__ import annotations
 
-import collections
-import dataclasses
-import time
 from collections.abc import Awaitable, Callable
 
 import grpc
@@ -17,48 +15,18 @@ from google.rpc import error_details_pb2
 
 from convsvc.server.config import RateLimitConfig
 from convsvc.server.interceptors.base import Call, CallContext, Hooks, Layer, MethodPolicies
+from convsvc.server.rate_buckets import MemoryBuckets, RedisBuckets
 from convsvc.server.status import refusal, retry_info
-
-MAX_BUCKETS = 100_000  # forget the least recently used beyond this (anonymous peers are unbounded)
-
-
-@dataclasses.dataclass(slots=True)
-class _Bucket:
-    tokens: float
-    updated: float
-
-
-class TokenBuckets:
-    """One bucket per subject; `take` answers 0 when a token was taken, else the seconds until one is."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._buckets: collections.OrderedDict[str, _Bucket] = collections.OrderedDict()
-        self._clock = clock
-
-    def take(self, subject: str, per_second: float, burst: int) -> float:
-        now = self._clock()
-        bucket = self._buckets.get(subject)
-        if bucket is None:
-            bucket = self._buckets[subject] = _Bucket(tokens=burst, updated=now)
-            if len(self._buckets) > MAX_BUCKETS:
-                self._buckets.popitem(last=False)
-        else:
-            self._buckets.move_to_end(subject)
-            bucket.tokens = min(burst, bucket.tokens + (now - bucket.updated) * per_second)
-            bucket.updated = now
-        if bucket.tokens >= 1:
-            bucket.tokens -= 1
-            return 0.0
-        return (1 - bucket.tokens) / per_second
-
 
 class RateLimit(Layer, Hooks):
     """Public methods take no part; a caller without a limit (0, the default) costs one branch."""
 
-    def __init__(self, settings: Callable[[], RateLimitConfig], policies: MethodPolicies) -> None:
+    def __init__(self, settings: Callable[[], RateLimitConfig], policies: MethodPolicies,
+                 buckets: MemoryBuckets | RedisBuckets | None = None) -> None:
         self._settings = settings
         self._policies = policies
-        self._buckets = TokenBuckets()
+        self._buckets = buckets or MemoryBuckets()
+        self._local = isinstance(self._buckets, MemoryBuckets)  # no await on the memory path
 
     def bind(self, method: str, handler: grpc.RpcMethodHandler) -> Hooks | None:
         return None if self._policies(method).scope is None else self
@@ -68,16 +36,20 @@ class RateLimit(Layer, Hooks):
         if call.key is None and not settings.anonymous_requests_per_second:
             return None  # the common case, checked before building any bucket subject
         subject, per_second, burst = self._limit_of(call, call.peer or context.raw.peer(), settings)
-        if per_second > 0:
-            wait = self._buckets.take(subject, per_second, burst)
-            if wait:
-                message = f"rate limit of {per_second:g} requests/s (burst {burst}) exceeded for {subject}"
-                quota = error_details_pb2.QuotaFailure(violations=[
-                    error_details_pb2.QuotaFailure.Violation(subject=subject, description=message)])
-                return context.abort_with_status(refusal(
-                    grpc.StatusCode.RESOURCE_EXHAUSTED, "RATE_LIMITED", message, retry_info(wait), quota,
-                    requests_per_second=f"{per_second:g}", burst=str(burst)))
-        return None
+        if per_second <= 0:
+            return None
+        if self._local:
+            wait = self._buckets.take_now(subject, per_second, burst)
+            return _refuse(context, subject, per_second, burst, wait) if wait else None
+        return self._shared(context, subject, per_second, burst)
+
+    async def _shared(self, context: CallContext, subject: str, per_second: float, burst: int) -> None:
+        wait = await self._buckets.take(subject, per_second, burst)
+        if wait:
+            await _refuse(context, subject, per_second, burst, wait)
+
+    async def close(self) -> None:
+        await self._buckets.close()
 
     def _limit_of(self, call: Call, peer: str, settings: RateLimitConfig) -> tuple[str, float, int]:
         """(bucket subject, tokens per second, bucket size) for the caller."""
@@ -90,6 +62,15 @@ class RateLimit(Layer, Hooks):
             per_second, burst = settings.anonymous_requests_per_second, settings.anonymous_burst
             subject = f"peer:{_peer_address(peer)}"
         return subject, per_second, burst or max(1, int(per_second))
+
+
+def _refuse(context: CallContext, subject: str, per_second: float, burst: int, wait: float) -> Awaitable:
+    message = f"rate limit of {per_second:g} requests/s (burst {burst}) exceeded for {subject}"
+    quota = error_details_pb2.QuotaFailure(violations=[
+        error_details_pb2.QuotaFailure.Violation(subject=subject, description=message)])
+    return context.abort_with_status(refusal(
+        grpc.StatusCode.RESOURCE_EXHAUSTED, "RATE_LIMITED", message, retry_info(wait), quota,
+        requests_per_second=f"{per_second:g}", burst=str(burst)))
 
 
 def _peer_address(peer: str) -> str:
