@@ -16,7 +16,7 @@ HEALTH_PROBE := $(TOOLS)/bin/grpc-health-probe
 export PATH := $(TOOLS)/bin:$(TOOLS)/npm/node_modules/.bin:$(PATH)
 
 .PHONY: help serve test venv stubs check-stubs lint tools docs clean services-start services-stop vectors clients \
-	bench bench-smoke
+	bench bench-smoke fuzz fuzz-smoke soak
 
 help:
 	@echo "make serve   set everything up and run the server on 127.0.0.1:50051 (embedded defaults)"
@@ -33,6 +33,7 @@ test: venv tools check-stubs lint clients
 	scripts/services.sh start
 	eval "$$(scripts/services.sh env)"; status=0; $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	  scripts/services.sh stop; exit $$status
+	$(MAKE) --no-print-directory fuzz-smoke
 	$(MAKE) --no-print-directory bench-smoke
 
 venv: $(VENV)/.installed
@@ -79,6 +80,17 @@ bench: venv
 	bench/bench.sh
 bench-smoke: venv
 	bench/smoke.sh
+
+## Fuzzing (fuzz/README.md): every atheris harness FUZZ_SECONDS each; the smoke (about a minute in all)
+## is part of `make test`. The soak (tests/hostile/test_load_and_drain.py) for SOAK_SECONDS.
+FUZZ_SECONDS ?= 600
+fuzz: venv
+	$(PY) fuzz/run.py --seconds $(FUZZ_SECONDS)
+fuzz-smoke: venv
+	$(PY) fuzz/run.py --smoke
+SOAK_SECONDS ?= 300
+soak: venv
+	CONVSVC_SOAK_SECONDS=$(SOAK_SECONDS) $(PY) -m pytest -q tests/hostile/test_load_and_drain.py
 
 ## Regenerate generated docs (issue codes).
 docs: venv

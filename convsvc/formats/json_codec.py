@@ -118,8 +118,12 @@ def decode_value(data: bytes, ctx: Context, base: bytes | None = None, base_offs
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError as error:
-        if not _is_huge_integer(data, error):
+        huge = _huge_integer(data, error)
+        if huge is None:
             raise _refusal(data, error, ctx, base, base_offset) from None
+        if huge.end() - huge.start() > ctx.limits.max_number_chars:  # a limit first: no masked copy, no repair
+            raise ctx.over_limit("max_number_chars", "number literal too long", data=base or data,
+                                 offset=base_offset + huge.start())
         try:  # validate everything else with the huge integers masked (same length: offsets hold)
             value = orjson.loads(_STRING_OR_BIG_INTEGER.sub(_mask_big_integer, data))
         except orjson.JSONDecodeError as masked_error:
@@ -134,11 +138,11 @@ def decode_value(data: bytes, ctx: Context, base: bytes | None = None, base_offs
     return value
 
 
-def _is_huge_integer(data: bytes, error: orjson.JSONDecodeError) -> bool:
-    """orjson reads integers past 64 bits as doubles, and refuses those past a double's range."""
+def _huge_integer(data: bytes, error: orjson.JSONDecodeError) -> re.Match | None:
+    """The integer token orjson refused as past a double's range (it reads those past 64 bits as doubles)."""
     if "infinity" not in error.msg:
-        return False
-    return _INTEGER_TOKEN.match(data, _byte_offset(data, error.pos)) is not None
+        return None
+    return _INTEGER_TOKEN.match(data, _byte_offset(data, error.pos))
 
 
 def _mask_big_integer(match: re.Match) -> bytes:
@@ -200,6 +204,8 @@ def _check_structure_limits(data: bytes, stripped: bytes, ctx: Context, base: by
 
 def _too_deep_at(data: bytes, max_depth: int) -> int:
     """Byte offset of the first bracket that opens level max_depth + 1 (0 if none); strings skipped."""
+    if data.count(b"[") + data.count(b"{") <= max_depth:  # C-speed: a 10 MB string or number has none to scan
+        return 0
     depth = 0
     for match in _STRING_OR_BRACKET.finditer(data):
         byte = data[match.start()]

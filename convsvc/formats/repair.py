@@ -148,6 +148,7 @@ class _Repairer:
         self.total = 0
         self.overflow: dict[int, list] = {}  # code number -> [code, first unlisted offset, path, segment]
         self.segment: int | None = None  # index of the top-level value being parsed
+        self.deepest = 0  # nesting reached by any top-level value (gathering several adds one level)
         self.frame: tuple | None = None  # (stack, container, is_object, key) for slow-path paths
         self.close_target = (None, -1, -1)  # closers, from, quote position: a good closing quote found
         self.close_missing = (None, -1, -1)  # closers, from, end of line: no good closing quote there
@@ -295,8 +296,10 @@ class _Repairer:
                 if len(values) == 1:
                     self.note(Code.JSON_CONCATENATED_VALUES, "several top-level values gathered into an array",
                               "", start)
+                    gathered_at = start
                 self.segment = len(values)
                 if kind == _P:
+                    self.deepest = max(self.deepest, 1)
                     value, end = self.container(end, value == "{")
                     reopen = _REOPEN.match(text, end) if type(value) is dict else None
                     if reopen and text[end - 1] == "}":  # {"a": 1}, "b": 2}: the first } came too early
@@ -333,6 +336,9 @@ class _Repairer:
             if any(entry[0] is Code.JSON_GARBAGE for entry in self.notes):
                 raise self.refuse(Code.SYNTAX_ERROR, "no JSON value found", n)
             raise self.refuse(Code.NO_DOCUMENT, "the payload holds no JSON value", n)
+        if len(values) > 1 and self.deepest + 1 > self.max_depth:  # the gathering array is one level more
+            raise self.over_limit("max_depth", f"nesting deeper than {self.max_depth} once the top-level values "
+                                  "are gathered into an array", gathered_at, "")
         if comma >= 0:
             self.note(Code.JSON_TRAILING_COMMA, "trailing comma after the value removed", "", comma)
         self.flush(len(values) > 1)
@@ -801,6 +807,8 @@ class _Repairer:
                 if len(stack) + 2 > max_depth:
                     raise self.over_limit("max_depth", f"nesting deeper than {max_depth}", start,
                                           _path_of(stack, child_key))
+                if len(stack) + 2 > self.deepest:
+                    self.deepest = len(stack) + 2
                 child: Any = {} if value == "{" else []
                 if is_object:
                     container[key] = child

@@ -279,7 +279,7 @@ def decode(data: bytes, ctx: Context) -> list[Any]:
     mark = len(ctx.report)
     try:
         over_budget = _tree_bytes_estimate(data) > _TREE_BUDGET
-        unsafe = b"!" in data and _TAG_ENDS_LINE.search(data) is not None  # rapidyaml may segfault: never it
+        unsafe = b"!" in data and _TAG_HAZARD.search(data) is not None  # rapidyaml may segfault: never it
         if over_budget or unsafe or b"\t" in data or b"\\L" in data or b"\\P" in data:
             try:
                 return _EventFold(data, ctx).run()
@@ -311,10 +311,13 @@ def decode(data: bytes, ctx: Context) -> list[Any]:
         raise refused.error from None
 
 
-# rapidyaml builds its whole tree first, ~300 bytes a node (measured): a payload dense with tiny nodes
-# (`[[[[`, `- - - -`, `[],[],`) would cost 100-300 times its size before any limit is checked. Past
-# this budget the libyaml route reads it instead: events, checked as they come, memory = the values.
-_TREE_BUDGET = 64 * 1024 * 1024
+# rapidyaml builds its whole tree first, ~300 bytes a node (measured; up to ~460 for deep nesting, whose
+# parser keeps state per level): a payload dense with tiny nodes (`[[[[`, `- - - -`, `[],[],`) would cost
+# 100-300 times its size before any limit is checked. Past this budget the libyaml route reads it
+# instead: events, checked as they come, memory = the values. 24 MiB keeps the tree of any payload the
+# rapidyaml route takes under ~40 MB, so 100 000-deep nesting is refused within the 50 MB bound
+# (tests/hostile/test_bombs.py).
+_TREE_BUDGET = 24 * 1024 * 1024
 _NODE_BYTES = 300
 
 
@@ -322,15 +325,18 @@ def _tree_bytes_estimate(data: bytes) -> int:
     """An upper estimate of rapidyaml's tree size: every node follows one of these marks."""
     if len(data) * 2 * _NODE_BYTES <= _TREE_BUDGET:  # at most one node per 2 bytes: small enough
         return 0
-    marks = (data.count(b"\n") + data.count(b",") + data.count(b"[") + data.count(b"{")
-             + data.count(b"- ") + data.count(b": "))
+    marks = len(data) - len(data.translate(None, b"\n,[{-:"))  # one C pass; `-`/`:` over-count `- `/`: `
     return marks * _NODE_BYTES
 
 
-# a tag that ends its line (`!a` then a newline, maybe after a comment): rapidyaml 0.15.2 segfaults
-# (it does not raise) when a node then collects more tags, e.g. `!a\n!b\n!c\n!d\nx`, whose "too many
-# tags" error path crashes the process; libyaml refuses a second tag on a node as a syntax error
-_TAG_ENDS_LINE = re.compile(rb"(?:^|(?<=[ \t\r\[{,]))![^ \t\r\n]*[ \t]*(?:#[^\r\n]*)?(?=[\r\n])", re.M)
+# rapidyaml 0.15.2 segfaults (it does not raise) when a node collects more than three tags: its "too many
+# tags" error path crashes the process, after a tag that ends its line (`!a\n!b\n!c\n!d\nx`) or in flow
+# context (`{! ! ! !`); both found by fuzz/fuzz_yaml.py. A node has at most one tag, so a payload where a
+# tag ends its line (maybe after an anchor or a comment) or is followed by another tag (maybe past an
+# anchor) goes to libyaml only, which refuses a second tag as a syntax error. The pattern starts with a
+# literal (fast scan) and is possessive throughout (no backtracking): under 1 s per 10 MB of nothing but tags.
+_TAG_HAZARD = re.compile(rb"!(?<![^ \t\r\n\[{,]!)[^ \t\r\n]*+(?:[ \t]++&[^ \t\r\n]*+)?+[ \t]*+"
+                         rb"(?:(?:#[^\r\n]*+)?+[\r\n]|!)")
 
 
 # a block indicator, a tab, then a block collection (`-<TAB>-`, `?<TAB>key:`): YAML requires spaces there
@@ -339,10 +345,11 @@ _TAB_BEFORE_BLOCK_COLLECTION = re.compile(
     rb"^[ ]*[-?:][ ]*\t[ \t]*(?:[-?:](?:[ \t\r\n]|\Z)|[^\s#'\"\[{][^\r\n]*?:(?:[ \t\r\n]|\Z))", re.M)
 
 
-# rapidyaml refuses a plain key starting with `.` or `-` (`.b: 1`, `-b: 1`) that follows a block
-# sequence written at its mapping's indentation (`a:\n- 1\n.b: 1`, as PyYAML writes it): when such a
-# line is present, a rapidyaml syntax error gets a second opinion from libyaml
-_DOT_DASH_KEY = re.compile(rb"^[ ]*(?:\.|-(?=[^ \t\r\n-]))[^\r\n]*:", re.M)
+# rapidyaml refuses a plain key starting with `.`, `-` or `:` (`.b: 1`, `-b: 1`, `:=b: 1`) that follows a
+# block sequence written at its mapping's indentation (`a:\n- 1\n.b: 1`, as PyYAML writes it; `:` only in
+# a nested mapping, found by fuzz/fuzz_roundtrip.py): when such a line is present, a rapidyaml syntax
+# error gets a second opinion from libyaml
+_DOT_DASH_KEY = re.compile(rb"^[ ]*(?:\.|-(?=[^ \t\r\n-])|:(?=[^ \t\r\n]))[^\r\n]*:", re.M)
 
 
 class _CollectionKeys(Exception):
@@ -1110,8 +1117,8 @@ def _emit_document(emit, value: Any, ctx: Context, explicit: bool) -> None:
                         token = key
                     style = '"' if "\n" in key or "\r" in key or not key.isascii() and breaks.search(key) else None
                     complex_key = style is not None or len(key) > 32 and _complex_key(key)
-                    # `.b` / `-b` keys are quoted: rapidyaml misreads them after an indentless sequence
-                    plain_key = _PLAIN_OK if key[:1] not in "-." and not needs(key) else _QUOTE
+                    # `.b` / `-b` / `:b` keys are quoted: rapidyaml misreads them after an indentless sequence
+                    plain_key = _PLAIN_OK if key[:1] not in "-.:" and not needs(key) else _QUOTE
                     emit(scalar(None, None, plain_key, key, style=style))
                 break
             else:

@@ -128,21 +128,19 @@ class TooManyRecords(Exception):
         self.count = count
 
 
+# Inflated bytes held while a block inflates. A block that grows past this is measured first (inflated
+# in chunks that are thrown away) and inflated for real only when it fits the budget: a bomb then costs
+# CPU up to the budget but never memory (tests/hostile/test_bombs.py: under 50 MB at the 64 MiB default).
+_HOLD = 8 * 1024 * 1024
+_CHUNK = 1024 * 1024
+
+
 def inflate(codec: str, payload: bytes, budget: int, offset: int) -> bytes:
     """A block's data decompressed, never more than `budget` bytes (Inflated past it)."""
     if codec == "null":
         return payload
     if codec == "deflate":
-        inflater = zlib.decompressobj(-15)
-        try:
-            out = inflater.decompress(payload, budget + 1)
-        except zlib.error as error:
-            raise Malformed(f"deflate data is corrupt: {error}", offset) from None
-        if len(out) > budget:
-            raise Inflated(offset)
-        if not inflater.eof or inflater.unconsumed_tail:
-            raise Malformed("deflate data is truncated", offset)
-        return out
+        return _bounded(_Deflate, payload, budget, offset)
     if codec == "snappy":
         from cramjam import snappy
 
@@ -150,7 +148,7 @@ def inflate(codec: str, payload: bytes, budget: int, offset: int) -> bytes:
             raise Malformed("a snappy block needs a 4-byte CRC", offset)
         compressed, crc = payload[:-4], payload[-4:]
         declared, _ = read_long_unsigned(compressed)
-        if declared > budget:
+        if declared > budget:  # snappy states its inflated size up front (and never writes past it)
             raise Inflated(offset)
         try:
             out = bytes(snappy.decompress_raw(compressed))
@@ -159,17 +157,72 @@ def inflate(codec: str, payload: bytes, budget: int, offset: int) -> bytes:
         if zlib.crc32(out).to_bytes(4, "big") != crc:
             raise Malformed("a snappy block's CRC-32 does not match its data", offset + len(payload) - 4)
         return out
-    zstd = _zstd()
-    inflater = zstd.ZstdDecompressor()
-    try:
-        out = inflater.decompress(payload, budget + 1)
-    except zstd.ZstdError as error:
-        raise Malformed(f"zstandard data is corrupt: {error}", offset) from None
-    if len(out) > budget:
-        raise Inflated(offset)
-    if not inflater.eof:
-        raise Malformed("zstandard data is truncated", offset)
+    return _bounded(_Zstandard, payload, budget, offset)
+
+
+def _bounded(kind, payload: bytes, budget: int, offset: int) -> bytes:
+    """Inflate in chunks, holding at most _HOLD bytes; past that, count the rest against the budget
+    without keeping it, and inflate once more in one go if the block fits."""
+    stream = kind(payload, offset)
+    parts: list[bytes] | None = []
+    total = 0
+    while not stream.finished():
+        chunk = stream.next(_CHUNK)
+        total += len(chunk)
+        if total > budget:
+            raise Inflated(offset)
+        if parts is not None:
+            parts.append(chunk)
+            if total > _HOLD:
+                parts = None  # large: measure the rest, then inflate again
+    if parts is not None:
+        return b"".join(parts)
+    again = kind(payload, offset)
+    out = again.next(total + 1)
+    if len(out) != total or not again.finished():
+        raise Malformed(f"{kind.NAME} data inflated differently twice", offset)
     return out
+
+
+class _Deflate:
+    NAME = "deflate"
+
+    def __init__(self, payload: bytes, offset: int) -> None:
+        self.inflater, self.pending, self.offset = zlib.decompressobj(-15), payload, offset
+
+    def next(self, most: int) -> bytes:
+        try:
+            out = self.inflater.decompress(self.pending, most)
+        except zlib.error as error:
+            raise Malformed(f"deflate data is corrupt: {error}", self.offset) from None
+        self.pending = self.inflater.unconsumed_tail
+        if not out and not self.inflater.eof:  # all input taken, no output, no end: it stops short
+            raise Malformed("deflate data is truncated", self.offset)
+        return out
+
+    def finished(self) -> bool:
+        return self.inflater.eof
+
+
+class _Zstandard:
+    NAME = "zstandard"
+
+    def __init__(self, payload: bytes, offset: int) -> None:
+        self.zstd = _zstd()
+        self.inflater, self.pending, self.offset = self.zstd.ZstdDecompressor(), payload, offset
+
+    def next(self, most: int) -> bytes:
+        try:
+            out = self.inflater.decompress(self.pending, most)
+        except self.zstd.ZstdError as error:
+            raise Malformed(f"zstandard data is corrupt: {error}", self.offset) from None
+        self.pending = b""
+        if not out and not self.inflater.eof:  # all input taken, no output, no end: it stops short
+            raise Malformed("zstandard data is truncated", self.offset)
+        return out
+
+    def finished(self) -> bool:
+        return self.inflater.eof
 
 
 def read_long_unsigned(data: bytes) -> tuple[int, int]:

@@ -121,9 +121,9 @@ def _wire_refusal(data: bytes, reason: str, ctx: Context, schema: SchemaPlan, ba
     problem = find_problem(data, root.descriptor, check_utf8="UTF-8" in reason, max_depth=MAX_MESSAGE_DEPTH,
                            base_offset=base_offset)
     if (problem is not None and problem.too_deep) or (problem is None and "Depth" in reason):
-        issue = ctx.issue(Code.LIMIT_EXCEEDED, f"messages nested more than {MAX_MESSAGE_DEPTH} levels deep "
-                          "(protobuf's recursion limit)", path=problem.path if problem else "",
-                          offset=problem.offset if problem else None)
+        issue = ctx.issue(Code.LIMIT_EXCEEDED, f"messages nested more than {MAX_MESSAGE_DEPTH} levels deep, "
+                          f"protobuf's own recursion limit (limit protobuf_recursion_limit={MAX_MESSAGE_DEPTH})",
+                          path=problem.path if problem else "", offset=problem.offset if problem else None)
         return LimitExceeded("protobuf_recursion_limit", MAX_MESSAGE_DEPTH, issue)
     if problem is None:
         return ctx.refuse(Code.SYNTAX_ERROR, f"not a valid {root.full_name} message: {reason}", offset=base_offset)

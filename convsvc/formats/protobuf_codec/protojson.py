@@ -37,8 +37,8 @@ def parse(data: bytes, ctx: Context, schema: SchemaPlan, *, base: bytes | None =
     except _LIBRARY_ERRORS as error:
         first_error = error
     if "too deep" in str(first_error):
-        issue = ctx.issue(Code.LIMIT_EXCEEDED, f"messages nested more than {MAX_MESSAGE_DEPTH} levels deep "
-                          "(protobuf's recursion limit)")
+        issue = ctx.issue(Code.LIMIT_EXCEEDED, f"messages nested more than {MAX_MESSAGE_DEPTH} levels deep, "
+                          f"protobuf's own recursion limit (limit protobuf_recursion_limit={MAX_MESSAGE_DEPTH})")
         raise LimitExceeded("protobuf_recursion_limit", MAX_MESSAGE_DEPTH, issue)
     problems = _Checker(schema).message(value, root, "")
     faults = []

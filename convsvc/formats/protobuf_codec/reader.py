@@ -72,6 +72,7 @@ class Reader:
             return self.well_known(message, plan, path, depth)
         out: dict[str, Any] = {}
         readers = plan.readers
+        full = depth >= self.max_depth  # a list or map in this message would nest past the limit
         for descriptor, value in message.ListFields():
             entry = readers.get(descriptor)
             if entry is None:  # an extension: not part of the mapping
@@ -79,6 +80,8 @@ class Reader:
                               "converted (extensions are not supported)", path=path)
                 continue
             name, action, field = entry
+            if full and action not in (READ_AS_IS, READ_MESSAGE, READ_ONE):
+                raise self.ctx.over_limit("max_depth", "nesting too deep", path=f"{path}/{field.token}")
             if action == READ_AS_IS:
                 out[name] = value
             elif action == READ_LIST:
@@ -104,6 +107,10 @@ class Reader:
                 out[name] = [self.single(item, field, f"{base}{index}", depth + 2) for index, item in enumerate(value)]
         if self.emit_defaults and plan.no_presence:
             self.fill_defaults(out, plan)
+            if full:
+                for name, value in out.items():
+                    if type(value) in (list, dict):  # an empty repeated field or map, emitted
+                        raise self.ctx.over_limit("max_depth", "nesting too deep", path=f"{path}/{name}")
         unknown = UnknownFieldSet(message)
         if len(unknown):
             self.found_unknown(path, encode_unknown_fields(unknown))

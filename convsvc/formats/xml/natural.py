@@ -51,9 +51,28 @@ def decode(data: bytes, ctx: Context) -> Any:
     value = reader.element(root, "", 1, reader.shape)
     if not unwrap:
         value = {_key(root.tag): value}
+    if 2 * reader.deepest + 1 > reader.max_depth:  # repeated elements become arrays: a level each
+        too_deep = _too_deep(value, reader.max_depth)
+        if too_deep is not None:
+            raise ctx.over_limit("max_depth", "elements nest too deep once repeated elements are arrays",
+                                 path=too_deep)
     reader.drop_outside(root)
     reader.report()
     return value
+
+
+def _too_deep(value: Any, max_depth: int) -> str | None:
+    """The JSON Pointer of the first object or array nested deeper than max_depth, or None."""
+    stack = [(value, 1, "")]
+    while stack:
+        item, depth, path = stack.pop()
+        children = item.items() if type(item) is dict else enumerate(item)
+        if depth > max_depth:
+            return path
+        for key, child in children:
+            if type(child) in (dict, list):
+                stack.append((child, depth + 1, f"{path}/{pointer_token(str(key))}"))
+    return None
 
 
 def _key(tag: str) -> str:
@@ -80,6 +99,7 @@ class _Reader:
         self.findings: dict[tuple, list] = {}  # (code, element path) -> [element, suffix, count, detail]
         self.typed = 0
         self.typed_first: tuple | None = None  # (element, suffix, text)
+        self.deepest = 0  # the deepest element read
 
     def element(self, el: etree._Element, path: str, depth: int, shape: Shape | None) -> Any:
         """The value of one element; `path` is its element path (names, no indices); `shape` is
@@ -87,6 +107,8 @@ class _Reader:
         if depth > self.max_depth:
             raise self.ctx.over_limit("max_depth", "elements nest too deep", path=self.pointer(el),
                                       data=self.data, offset=element_offset(self.data, el))
+        if depth > self.deepest:
+            self.deepest = depth
         attributes = el.items()
         text = el.text
         if not len(el):
