@@ -70,7 +70,7 @@ class Report:
         if issue.level is Severity.WARNING:
             self.changes += 1
             if self.max_changes is not None and self.changes > self.max_changes:
-                self._over_cap(issue)
+                raise self.over_cap(issue)
 
     def extend(self, issues: Iterable[Issue]) -> None:
         for issue in issues:
@@ -78,9 +78,6 @@ class Report:
 
     def at_least(self, severity: Severity) -> list[Issue]:
         return [issue for issue in self.issues if issue.level >= severity]
-
-    def _over_cap(self, last: Issue) -> None:
-        raise self.over_cap(last)
 
     def over_cap(self, last: Issue) -> Exception:
         """The TooManyChanges to raise when `last` is one change more than max_changes."""

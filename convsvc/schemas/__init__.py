@@ -45,9 +45,13 @@ class SchemaSource:
     message_type: str = ""  # Protobuf: the full name of the message to use
     references: tuple[Reference, ...] = ()  # resolved references, dependencies first
     registry_id: int | None = dataclasses.field(default=None, compare=False)  # not content: not in the digest
+    # The content hash: computed once here, not by every caller that keys a cache on it (several per call).
+    digest: str = dataclasses.field(init=False, repr=False, compare=False)
 
-    @property
-    def digest(self) -> str:
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "digest", self._content_digest())
+
+    def _content_digest(self) -> str:
         hasher = hashlib.sha256()
         parts = [self.type, self.text, self.descriptor_set.hex(), self.message_type]
         for reference in self.references:

@@ -217,10 +217,11 @@ class _Adapters:
 
     def _union(self, branches: list, direction: str) -> Adapter | None:
         adapters = [self._node(branch, direction) for branch in branches]
-        if direction == "decode" and any(type_name(branch) == "double" for branch in branches):
-            # fastavro hands back a Python float for either branch: a float32 cannot be told apart
-            adapters = [None if type_name(branch) == "float" else adapter for branch, adapter in zip(branches, adapters)]
         if direction == "decode":
+            if any(type_name(branch) == "double" for branch in branches):
+                # fastavro hands back a Python float for either branch: a float32 cannot be told apart
+                adapters = [None if type_name(branch) == "float" else adapter
+                            for branch, adapter in zip(branches, adapters)]
             if all(adapter is None for adapter in adapters):
                 return None
             matchers = [(_raw_matcher(branch, self.named), adapter) for branch, adapter in zip(branches, adapters)]
